@@ -1,0 +1,3 @@
+module github.com/corio-go/corio
+
+go 1.26

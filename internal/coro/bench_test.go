@@ -1,0 +1,34 @@
+package coro
+
+import (
+	"iter"
+	"testing"
+)
+
+// BenchmarkPullStruct: one next of iter.Pull carrying no value, the switch
+// there and back that a Coro is made of.
+func BenchmarkPullStruct(b *testing.B) {
+	b.ReportAllocs()
+	next, stop := iter.Pull(func(yield func(struct{}) bool) {
+		for yield(struct{}{}) {
+		}
+	})
+	defer stop()
+	for range b.N {
+		next()
+	}
+}
+
+// BenchmarkCoroResume: one Resume and Yield of a Coro passing ints.
+func BenchmarkCoroResume(b *testing.B) {
+	b.ReportAllocs()
+	c := New(func(c *Coro[int, int], in int) (int, error) {
+		for {
+			in = c.Yield(in)
+		}
+	}, Config[int]{})
+	defer c.Close()
+	for i := range b.N {
+		c.Resume(i)
+	}
+}
