@@ -67,12 +67,12 @@ type Config[I any] struct {
 // branches: iter.Pull's next while suspended, a handler in every other
 // state.
 type Coro[I, O any] struct {
-	step  func() (struct{}, bool) // what Resume calls; see stepFor
-	park  func(struct{}) bool     // what Yield calls: iter.Pull's yield, or a Where probe
-	in    I
-	out   O
-	err   error      // what Resume reports beside out
-	probing bool // Where woke the paused Yield to record its stack
+	step    func() (struct{}, bool) // what Resume calls; see stepFor
+	park    func(struct{}) bool     // what Yield calls: iter.Pull's yield, or a Where probe
+	in      I
+	out     O
+	err     error // what Resume reports beside out
+	probing bool  // Where woke the paused Yield to record its stack
 
 	state     State
 	fn        Func[I, O]
