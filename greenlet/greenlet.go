@@ -54,7 +54,7 @@ type Greenlet struct {
 type family struct {
 	main     *Greenlet
 	current  *Greenlet
-	transfer transfer   // what the switch into current passes
+	transfer transfer    // what the switch into current passes
 	members  []*Greenlet // every greenlet made, for Close
 }
 

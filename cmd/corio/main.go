@@ -1,0 +1,80 @@
+// Command corio runs the tools built on the corio library. Each subcommand
+// has its own flags and -h.
+//
+//	corio tour            list the tour of the seed's examples
+//	corio tour NAME       run one entry (corio tour NAME -h for its flags)
+//	corio tour all        run every entry in order
+//
+// Exit status: 0 on success, 1 when a run fails, 2 on bad usage.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+// A command is one subcommand of corio.
+type command struct {
+	name, summary string
+	run           func(stdout, stderr io.Writer, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"tour", "run the seed's examples, one by one", runTour},
+	}
+}
+
+// errUsage marks an error in the command line; main exits 2 for it.
+var errUsage = errors.New("usage")
+
+func main() {
+	os.Exit(run(os.Stdout, os.Stderr, os.Args[1:]))
+}
+
+// run is main without the process: it returns the exit status.
+func run(stdout, stderr io.Writer, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return exitStatus(stderr, c.run(stdout, stderr, args[1:]))
+		}
+	}
+	fmt.Fprintf(stderr, "corio: unknown command %q\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func exitStatus(stderr io.Writer, err error) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, "corio:", err)
+		return 2
+	}
+	fmt.Fprintln(stderr, "corio:", err)
+	return 1
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "corio: Python's coroutines, greenlets and gevent, in Go")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: corio COMMAND [flags] [args]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'corio COMMAND -h' for a command's flags.")
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	tests := []struct {
+		args   []string
+		status int
+		stdout string // a part of what must be printed
+		stderr string
+	}{
+		{nil, 2, "Usage: corio COMMAND", ""},
+		{[]string{"-h"}, 0, "Commands:", ""},
+		{[]string{"nope"}, 2, "", `unknown command "nope"`},
+		{[]string{"tour"}, 0, "serial-vs-yield", ""},
+		{[]string{"tour", "-h"}, 0, "Usage: corio tour", ""},
+		{[]string{"tour", "greenlet"}, 0, "egon eat 1\negon play 1\negon eat 2\negon play 2\n", ""},
+		{[]string{"tour", "nope"}, 2, "", `tour has no entry "nope"`},
+		{[]string{"tour", "frames", "x"}, 2, "", "takes no arguments"},
+		{[]string{"tour", "serial-vs-yield", "-n", "-3"}, 2, "", "-n must be positive"},
+		{[]string{"tour", "greenlet", "-h"}, 0, "", ""},
+		{[]string{"tour", "all", "x"}, 2, "", "tour all takes no arguments"},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		status := run(&stdout, &stderr, tt.args)
+		if status != tt.status || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) {
+			t.Errorf("corio %q: status %d, stdout %q, stderr %q; want %d, %q, %q",
+				tt.args, status, stdout.String(), stderr.String(), tt.status, tt.stdout, tt.stderr)
+		}
+	}
+}
+
+func TestTourAll(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 10,000,000 switches")
+	}
+	var stdout, stderr bytes.Buffer
+	if status := run(&stdout, &stderr, []string{"tour", "all"}); status != 0 {
+		t.Fatalf("status %d: %s", status, stderr.String())
+	}
+	for _, want := range []string{"== frames", "== serial-vs-yield", "overhead per switch", "== producer-consumer", "egon play 2"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("tour all lacks %q", want)
+		}
+	}
+}

@@ -1,0 +1,59 @@
+package tour_test
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+
+	"github.com/corio-go/corio/internal/tour"
+)
+
+func TestEntriesAreFoundByName(t *testing.T) {
+	for _, e := range tour.Entries() {
+		got, ok := tour.Lookup(e.Name)
+		if !ok || got.Name != e.Name || e.Summary == "" {
+			t.Errorf("Lookup(%q) = %v, %v", e.Name, got.Name, ok)
+		}
+	}
+	if _, ok := tour.Lookup("nope"); ok {
+		t.Error("Lookup of an unknown name succeeded")
+	}
+}
+
+func TestArguments(t *testing.T) {
+	tests := []struct {
+		entry string
+		args  []string
+		want  error
+		text  string
+	}{
+		{"frames", []string{"extra"}, tour.ErrUsage, "takes no arguments"},
+		{"frames", []string{"-x"}, tour.ErrUsage, "flag provided but not defined"},
+		{"greenlet", []string{"-h"}, flag.ErrHelp, ""},
+		{"serial-vs-yield", []string{"-n", "0"}, tour.ErrUsage, "-n must be positive, got 0"},
+		{"serial-vs-yield", []string{"-n", "many"}, tour.ErrUsage, "invalid value"},
+		{"producer-consumer", []string{"-n", "-1"}, tour.ErrUsage, "must not be negative"},
+	}
+	for _, tt := range tests {
+		e, _ := tour.Lookup(tt.entry)
+		var out bytes.Buffer
+		err := e.Run(&out, tt.args)
+		if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.text) {
+			t.Errorf("%s %q: err = %v, want %v containing %q", tt.entry, tt.args, err, tt.want, tt.text)
+		}
+	}
+}
+
+func TestSerialVsYield(t *testing.T) {
+	var out bytes.Buffer
+	if err := tour.SerialVsYield(&out, []string{"-n", "1000"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"items:                     1000\n", "serial (produce, consume): ", "switching (send per item): ", "overhead per switch: "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
