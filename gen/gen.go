@@ -10,9 +10,24 @@ import (
 
 // A Generator runs a body that yields values of type Y, receives values of
 // type S through Send and returns a value of type R. Make one with New.
+//
+// Its Next and Send methods come from the embedded Resumer, so that the
+// compiler inlines them into the caller (see BENCHMARKS.md):
+//
+//   - Next() (Y, error) runs the body to its next Yield and returns the
+//     value yielded. At the end it returns the body's error (a *PanicError
+//     if the body panicked), or ErrStop if there is none; after the end,
+//     ErrStop. Used from inside its own body it returns ErrRunning.
+//   - Send(v S) (Y, error) is Next with v passed in: the paused Yield
+//     returns v. The first Next or Send starts the body, which has no Yield
+//     yet to receive a value, so Send of a non-zero value to a generator
+//     that has not started returns ErrNotStarted and leaves it unstarted.
 type Generator[Y, S, R any] struct {
-	body  func(*Yielder[Y, S]) (R, error)
+	*coro.Resumer[S, Y] // Next and Send
+
+	co    *coro.Coro[S, Y]
 	y     Yielder[Y, S]
+	body  func(*Yielder[Y, S]) (R, error)
 	value R
 	err   error // what the body ended with
 }
@@ -21,16 +36,19 @@ type Generator[Y, S, R any] struct {
 // range over All. Nothing runs until then.
 func New[Y, S, R any](body func(y *Yielder[Y, S]) (R, error)) *Generator[Y, S, R] {
 	g := &Generator[Y, S, R]{body: body}
-	g.y.co = coro.New(g.run, coro.Config[S]{
+	g.co = coro.New(g.run, coro.Config[S]{
 		ErrRunning: ErrRunning,
 		ErrClosed:  ErrStop,
+		ErrExit:    ErrGeneratorExit,
 		CheckStart: checkStart[S],
 		Origin:     body,
 	})
+	g.Resumer = &g.co.Resumer
+	g.y.co = g.co
 	return g
 }
 
-// run is the coroutine's function in pull mode. The Resume that runs the
+// run is the coroutine's function in pull mode. The Send that runs the
 // body to its end reports the body's error, or ErrStop; later ones report
 // ErrStop.
 func (g *Generator[Y, S, R]) run(_ *coro.Coro[S, Y], _ S) (Y, error) {
@@ -50,22 +68,7 @@ func checkStart[S any](v S) error {
 }
 
 // State reports where the generator is in its life.
-func (g *Generator[Y, S, R]) State() State { return g.y.co.State() }
-
-// Next runs the body to its next Yield and returns the value yielded. At the
-// end it returns the body's error (a *PanicError if the body panicked), or
-// ErrStop if there is none; after the end, ErrStop. Used from inside its own
-// body it returns ErrRunning.
-func (g *Generator[Y, S, R]) Next() (Y, error) {
-	var zero S
-	return g.y.co.Resume(zero)
-}
-
-// Send is Next with v passed in: the paused Yield returns v. The first call
-// of Next or Send starts the body, which has no Yield yet to receive a
-// value, so Send of a non-zero value to a not-started generator returns
-// ErrNotStarted and leaves it not started.
-func (g *Generator[Y, S, R]) Send(v S) (Y, error) { return g.y.co.Resume(v) }
+func (g *Generator[Y, S, R]) State() State { return g.co.State() }
 
 // Throw delivers err at the paused Yield, which returns it. If the body
 // handles it and yields again, Throw returns that value; if the body
@@ -80,15 +83,12 @@ func (g *Generator[Y, S, R]) Throw(err error) (Y, error) {
 	var zero Y
 	switch g.State() {
 	case Created:
-		g.y.co.Close()
+		g.co.Close()
 		return zero, err
 	case Closed:
 		return zero, err
-	case Suspended:
-		g.y.thrown = err
 	}
-	var none S
-	return g.y.co.Resume(none)
+	return g.co.Throw(err)
 }
 
 // Close ends the generator. A paused body sees ErrGeneratorExit from its
@@ -99,14 +99,11 @@ func (g *Generator[Y, S, R]) Throw(err error) (Y, error) {
 // its body returns ErrRunning.
 func (g *Generator[Y, S, R]) Close() error {
 	if g.State() != Suspended {
-		return g.y.co.Close()
+		return g.co.Close()
 	}
-	g.y.thrown = ErrGeneratorExit
-	var none S
-	_, err := g.y.co.Resume(none)
+	_, err := g.co.Throw(ErrGeneratorExit)
 	if g.State() == Suspended {
-		g.y.thrown = nil
-		if err := g.y.co.Close(); err != nil {
+		if err := g.co.Close(); err != nil {
 			g.err = err
 			return err
 		}
@@ -128,7 +125,7 @@ func (g *Generator[Y, S, R]) Value() R { return g.value }
 // returned nil, and if it returned ErrGeneratorExit on being closed. After
 // a range over All, Err tells whether the sequence ended in error.
 func (g *Generator[Y, S, R]) Err() error {
-	if f := g.y.co.Failure(); f != nil && g.err == nil {
+	if f := g.co.Failure(); f != nil && g.err == nil {
 		return f
 	}
 	return g.err
@@ -137,7 +134,7 @@ func (g *Generator[Y, S, R]) Err() error {
 // Where tells where the body is paused: for a suspended generator, the
 // Yield it waits in and the stack below it; for one not started, the
 // body's entry; for a running or closed one, nowhere.
-func (g *Generator[Y, S, R]) Where() Location { return g.y.co.Where() }
+func (g *Generator[Y, S, R]) Where() Location { return g.co.Where() }
 
 // All returns the generated values as a range-over-func sequence. Ranged
 // over before the generator has started, the body runs in push mode, with
@@ -148,7 +145,7 @@ func (g *Generator[Y, S, R]) Where() Location { return g.y.co.Where() }
 func (g *Generator[Y, S, R]) All() iter.Seq[Y] {
 	return func(yield func(Y) bool) {
 		if g.State() == Created {
-			g.runPush(yield)
+			g.runPush(yield, nil)
 			return
 		}
 		for {
@@ -170,23 +167,27 @@ func (g *Generator[Y, S, R]) All() iter.Seq[Y] {
 	}
 }
 
-// runPush runs the body on the caller's stack with Yield calling the range
-// loop's body directly.
-func (g *Generator[Y, S, R]) runPush(yield func(Y) bool) {
-	g.y.push = yield
-	defer func() { g.y.push = nil }()
-	g.y.co.Inline(func() {
-		defer func() {
-			if r := recover(); r != nil {
-				if _, ok := r.(ignoredExit); !ok {
-					panic(r)
-				}
-				g.err = ErrIgnoredExit
-			}
-		}()
-		g.value, g.err = g.body(&g.y)
-		if g.y.exiting && errors.Is(g.err, ErrGeneratorExit) {
-			g.err = nil
-		}
-	})
+// runPush runs the body on the caller's stack, its Yield calling the range
+// loop's body directly (or, with outer, yielding into outer's loop).
+func (g *Generator[Y, S, R]) runPush(yield func(Y) bool, outer *coro.Coro[S, Y]) {
+	body := func() { g.value, g.err = g.body(&g.y) }
+	var unwound bool
+	if outer != nil {
+		unwound = g.co.InlineInto(outer, body)
+	} else {
+		unwound = g.co.Inline(body, yield)
+	}
+	switch {
+	case unwound:
+		g.err = ErrIgnoredExit
+	case errors.Is(g.err, ErrGeneratorExit) && g.consumerStopped(outer):
+		g.err = nil
+	}
+}
+
+func (g *Generator[Y, S, R]) consumerStopped(outer *coro.Coro[S, Y]) bool {
+	if outer != nil {
+		return outer.ConsumerStopped()
+	}
+	return true // only a stopped consumer makes Yield return ErrGeneratorExit inline
 }

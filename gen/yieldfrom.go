@@ -15,8 +15,12 @@ import "errors"
 // coroutine at all.
 func YieldFrom[Y, S, R any](y *Yielder[Y, S], sub *Generator[Y, S, R]) (R, error) {
 	var zero R
-	if y.push != nil && sub.State() == Created {
-		return sub.runPushInto(y)
+	if y.co.Pushing() && sub.State() == Created {
+		sub.runPush(nil, y.co)
+		if y.co.ConsumerStopped() && sub.err == nil {
+			return zero, ErrGeneratorExit
+		}
+		return sub.value, sub.err
 	}
 	v, err := sub.Next()
 	for {
@@ -39,18 +43,4 @@ func YieldFrom[Y, S, R any](y *Yielder[Y, S], sub *Generator[Y, S, R]) (R, error
 			v, err = sub.Send(s)
 		}
 	}
-}
-
-// runPushInto runs g's body in push mode, yielding straight into the range
-// loop that outer's body is running in.
-func (g *Generator[Y, S, R]) runPushInto(outer *Yielder[Y, S]) (R, error) {
-	g.runPush(outer.push)
-	if g.y.exiting {
-		outer.exiting = true
-		if g.err == nil {
-			var zero R
-			return zero, ErrGeneratorExit
-		}
-	}
-	return g.value, g.err
 }

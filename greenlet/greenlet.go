@@ -95,13 +95,26 @@ func (g *Greenlet) Switch(target *Greenlet, args ...any) ([]any, error) {
 		}
 		return g.switchTo(target, transfer{args: args})
 	}
-	// The common case, kept flat: a live, started target that waits.
+	// The common case: a live, started target that waits. It is written
+	// out flat, with the port's switch inlined, because each frame between
+	// the caller and the switch costs a mispredicted return after it.
 	fam.transfer = transfer{args: args}
 	fam.current = target
-	g.handOver(target)
-	t := fam.transfer
-	fam.transfer = transfer{}
-	return t.args, t.err
+	p := target.parkedIn
+	target.parkedIn, g.parkedIn = nil, p
+	if p.YieldDue() {
+		p.SwapYield()
+	} else {
+		p.SwapNext()
+	}
+	// Whoever switched back to g cleared g.parkedIn (a greenlet that ended
+	// did so in run).
+	if fam.current != g {
+		g.handOver(fam.current)
+	}
+	// The transfer is left in place (not cleared, a cost on this path):
+	// every wake-up writes a new one first.
+	return fam.transfer.args, fam.transfer.err
 }
 
 // Throw switches to target and makes its pending Switch return err (ErrExit
@@ -183,6 +196,9 @@ func (g *Greenlet) run() {
 	parent := g.liveParent()
 	g.fam.transfer = endOf(result, err)
 	g.fam.current = parent
+	if parent.parkedIn == g.port {
+		parent.parkedIn = nil // the port's end wakes parent itself
+	}
 	// Returning ends the port: the goroutine waiting in it wakes and hands
 	// control to parent (see handOver).
 }

@@ -19,16 +19,16 @@ func BenchmarkPullStruct(b *testing.B) {
 	}
 }
 
-// BenchmarkCoroResume: one Resume and Yield of a Coro passing ints.
+// BenchmarkCoroResume: one Send and Yield of a Coro passing ints.
 func BenchmarkCoroResume(b *testing.B) {
 	b.ReportAllocs()
 	c := New(func(c *Coro[int, int], in int) (int, error) {
 		for {
-			in = c.Yield(in)
+			in, _ = c.Yield(in)
 		}
 	}, Config[int]{})
 	defer c.Close()
 	for i := range b.N {
-		c.Resume(i)
+		c.Send(i)
 	}
 }

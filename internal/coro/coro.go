@@ -36,45 +36,46 @@ var (
 	ErrRunning = errors.New("coro: coroutine is already running")
 	// ErrClosed: the coroutine has finished or was closed.
 	ErrClosed = errors.New("coro: coroutine is closed")
+	// ErrExit: the consumer of an inline run has stopped (see Inline).
+	ErrExit = errors.New("coro: the consumer has stopped")
+	// errYieldNotRunning is the panic of a Yield on a coroutine that is
+	// not running: a programming error.
+	errYieldNotRunning = errors.New("coro: Yield on a coroutine that is not running")
 )
 
 // Func is a coroutine's body. It receives its own Coro, to Yield through,
-// and the value of the first Resume. What it returns is the last value out,
-// and the error of the Resume that ran it to its end.
+// and the value of the first Send. What it returns is the last value out,
+// and the error of the Send that ran it to its end.
 type Func[I, O any] func(c *Coro[I, O], in I) (O, error)
 
 // Config adapts a coroutine to the layer that uses it. The zero Config
-// gives ErrRunning and ErrClosed and no start check.
+// gives the package's errors and no start check.
 type Config[I any] struct {
-	// ErrRunning and ErrClosed replace the package's errors of that name,
-	// so that each layer reports mistakes in its own words.
-	ErrRunning, ErrClosed error
-	// CheckStart vets the value of the first Resume; a non-nil error is
-	// returned by that Resume and the coroutine stays created.
+	// ErrRunning, ErrClosed and ErrExit replace the package's errors of
+	// those names, so that each layer reports in its own words.
+	ErrRunning, ErrClosed, ErrExit error
+	// CheckStart vets the value of the first Send; a non-nil error is
+	// returned by that Send and the coroutine stays created.
 	CheckStart func(in I) error
-	// Origin is the function Where reports before the first Resume (by
+	// Origin is the function Where reports before the first Send (by
 	// default the Func); layers that wrap a user's function give the user's.
 	Origin any
 }
 
 // A Coro is an asymmetric coroutine taking values of type I in and giving
-// values of type O out. The zero Coro is not usable; make one with New.
-//
-// Its hot path, Resume and Yield, is kept small enough to be inlined into
-// the caller: every frame between a caller and the runtime switch costs a
-// mispredicted return after the switch (measured in BENCHMARKS.md). So the
-// state machine lives in which function Resume calls (step) rather than in
-// branches: iter.Pull's next while suspended, a handler in every other
-// state.
+// values of type O out: Send (or Next) runs it until it calls Yield or
+// returns. The zero Coro is not usable; make one with New.
 type Coro[I, O any] struct {
-	step    func() (struct{}, bool) // what Resume calls; see stepFor
-	park    func(struct{}) bool     // what Yield calls: iter.Pull's yield, or a Where probe
-	in      I
-	out     O
-	err     error // what Resume reports beside out
-	probing bool  // Where woke the paused Yield to record its stack
+	Resumer[I, O]
 
+	park      func(struct{}) bool // what Yield parks in: iter.Pull's yield, or a Where probe
+	thrown    error               // delivered at the paused Yield by Throw
+	probing   bool                // Where woke the paused Yield to record its stack
 	state     State
+	push      func(O) bool // set while running inline: Yield hands values to it
+	pushEnded bool         // push refused a value: the consumer has stopped
+	pushDone  any          // the panic that unwinds a body yielding after that
+
 	fn        Func[I, O]
 	cfg       Config[I]
 	pullNext  func() (struct{}, bool)
@@ -87,10 +88,11 @@ type Coro[I, O any] struct {
 }
 
 // unwinding is the panic value with which Close unwinds a suspended
-// coroutine; target is the coroutine being closed.
+// coroutine (and Inline a body that ignored ErrExit); target is the
+// coroutine being unwound.
 type unwinding struct{ target any }
 
-// New returns a coroutine that will run fn from its first Resume. No
+// New returns a coroutine that will run fn from its first Send. No
 // goroutine exists until then.
 func New[I, O any](fn Func[I, O], cfg Config[I]) *Coro[I, O] {
 	if cfg.ErrRunning == nil {
@@ -98,6 +100,9 @@ func New[I, O any](fn Func[I, O], cfg Config[I]) *Coro[I, O] {
 	}
 	if cfg.ErrClosed == nil {
 		cfg.ErrClosed = ErrClosed
+	}
+	if cfg.ErrExit == nil {
+		cfg.ErrExit = ErrExit
 	}
 	if cfg.Origin == nil {
 		cfg.Origin = fn
@@ -113,47 +118,88 @@ func New[I, O any](fn Func[I, O], cfg Config[I]) *Coro[I, O] {
 // State reports where the coroutine is in its life.
 func (c *Coro[I, O]) State() State { return c.state }
 
-// Resume runs the coroutine with in until it yields or returns, and gives
-// what it yielded or returned with a nil error, or with the error its
-// function returned. It returns the configured ErrRunning if the coroutine
-// is running, ErrClosed if it has ended (State tells which happened), and a
-// *PanicError if its function panicked.
-func (c *Coro[I, O]) Resume(in I) (O, error) {
-	c.in = in
-	c.step()
-	return c.out, c.err
-}
+// Failure is the panic that ended the coroutine's function, or nil.
+func (c *Coro[I, O]) Failure() *PanicError { return c.failure }
 
 // Yield gives out to the coroutine's resumer and returns the value of the
-// next Resume. It may be called by the coroutine's own function or by any
-// coroutine running on its behalf (see the package doc). If the coroutine
-// is closed while paused here, Yield does not return: it unwinds the
-// caller's stack. Calling Yield on a coroutine that is not running is a
-// programming error and panics.
-func (c *Coro[I, O]) Yield(out O) I {
+// next Send, or the error of a Throw. It may be called by the coroutine's
+// own function or by any coroutine running on its behalf (see the package
+// doc). If the coroutine is closed while paused here, Yield does not return:
+// it unwinds the caller's stack. In an inline run, Yield calls the consumer
+// instead (see Inline). Calling Yield on a coroutine that is not running is
+// a programming error and panics.
+func (c *Coro[I, O]) Yield(out O) (I, error) {
+	if c.push != nil {
+		if c.push(out) {
+			var zero I
+			return zero, nil
+		}
+		return c.pushRefused()
+	}
 	if c.state != Running {
 		panic(errYieldNotRunning)
 	}
 	c.out, c.err = out, nil
 	c.state = Suspended
 	c.step = c.pullNext
-	// Woken by Where (probing), park again; stopped (false), unwind: only
-	// Close stops a coroutine whose chain is parked. The unwinding runs as
-	// Running, so that a deferred Yield unwinds too.
-	for !c.park(struct{}{}) || c.probing {
+	if !c.park(struct{}{}) || c.probing {
+		c.wokenOther()
+	}
+	c.state = Running
+	c.step = c.handlers.running
+	if c.thrown != nil {
+		return c.takeThrown()
+	}
+	return c.in, nil
+}
+
+// The cold paths of Yield live in functions of their own, to keep the hot
+// one small.
+
+// pushRefused: the consumer of an inline run refused the value. It must
+// not be called again: push becomes refuseAgain, which unwinds a body that
+// ignores ErrExit and yields once more.
+func (c *Coro[I, O]) pushRefused() (I, error) {
+	c.pushEnded = true
+	c.push = c.refuseAgain
+	var zero I
+	return zero, c.cfg.ErrExit
+}
+
+func (c *Coro[I, O]) refuseAgain(O) bool { panic(c.pushDone) }
+
+// wokenOther handles a paused Yield woken by something other than Send:
+// by Where (probing), after which it parks again, or stopped by Close (the
+// only thing that stops a coroutine whose chain is parked), which unwinds
+// it, as Running so that a deferred Yield unwinds too.
+func (c *Coro[I, O]) wokenOther() {
+	for {
 		if c.closing != nil {
 			c.state = Running
 			panic(c.closing)
 		}
+		if !c.probing {
+			return
+		}
+		c.park(struct{}{})
 	}
-	c.state = Running
-	c.step = c.handlers.running
-	return c.in
 }
 
-// errYieldNotRunning is the panic of a Yield on a coroutine that is not
-// running: a programming error.
-var errYieldNotRunning = errors.New("coro: Yield on a coroutine that is not running")
+func (c *Coro[I, O]) takeThrown() (I, error) {
+	var zero I
+	err := c.thrown
+	c.thrown = nil
+	return zero, err
+}
+
+// Throw resumes a suspended coroutine with err delivered at its paused
+// Yield, which returns it. In any other state it does what Send does.
+func (c *Coro[I, O]) Throw(err error) (O, error) {
+	if c.state == Suspended {
+		c.thrown = err
+	}
+	return c.Next()
+}
 
 // start is the step of a created coroutine: it makes the runtime coroutine
 // and runs the function.
@@ -165,6 +211,7 @@ func (c *Coro[I, O]) start() (struct{}, bool) {
 			return struct{}{}, false
 		}
 	}
+	c.err = nil
 	c.pullNext, c.pullStop = iter.Pull(c.run)
 	c.state = Running
 	c.step = c.handlers.running
@@ -211,26 +258,6 @@ func (c *Coro[I, O]) finish() {
 	}
 	c.failure = newPanicError(r)
 	c.err = c.failure
-}
-
-// Failure is the panic that ended the coroutine's function, or nil.
-func (c *Coro[I, O]) Failure() *PanicError { return c.failure }
-
-// Inline runs body on the caller's stack as the coroutine's function, for
-// a layer that can do without switching (a generator in push mode). The
-// coroutine must not have started; it is running during body and closed
-// after, as if its function had run.
-func (c *Coro[I, O]) Inline(body func()) {
-	if c.state != Created {
-		panic("coro: Inline on a coroutine that has started (" + c.state.String() + ")")
-	}
-	c.state = Running
-	c.step = c.handlers.running
-	defer func() {
-		c.state = Closed
-		c.step = c.handlers.closed
-	}()
-	body()
 }
 
 // Close ends the coroutine. A suspended coroutine is unwound from the Yield

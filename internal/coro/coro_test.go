@@ -16,7 +16,7 @@ func counter(c *intCoro, in int) (int, error) {
 	sum := 0
 	for in != 0 {
 		sum += in
-		in = c.Yield(sum)
+		in, _ = c.Yield(sum)
 	}
 	return -sum, nil
 }
@@ -40,7 +40,7 @@ func TestResumeYieldValues(t *testing.T) {
 		{5, 0, ErrClosed, Closed},
 	}
 	for i, s := range steps {
-		out, err := c.Resume(s.in)
+		out, err := c.Send(s.in)
 		if !errors.Is(err, s.err) || out != s.out || c.State() != s.state {
 			t.Fatalf("step %d: Resume(%d) = %d, %v state %v; want %d, %v state %v",
 				i, s.in, out, err, c.State(), s.out, s.err, s.state)
@@ -50,7 +50,7 @@ func TestResumeYieldValues(t *testing.T) {
 
 func TestFunctionError(t *testing.T) {
 	c := newInt(func(c *intCoro, in int) (int, error) { return 7, errBoom })
-	if out, err := c.Resume(0); out != 7 || err != errBoom || c.State() != Closed {
+	if out, err := c.Send(0); out != 7 || err != errBoom || c.State() != Closed {
 		t.Fatalf("Resume = %d, %v (%v)", out, err, c.State())
 	}
 }
@@ -59,7 +59,7 @@ func TestConfigErrorsAndStartCheck(t *testing.T) {
 	errR, errC, errS := errors.New("r"), errors.New("c"), errors.New("s")
 	var inner error
 	c := New(func(c *intCoro, in int) (int, error) {
-		_, inner = c.Resume(0)
+		_, inner = c.Send(0)
 		return 0, nil
 	}, Config[int]{ErrRunning: errR, ErrClosed: errC, CheckStart: func(in int) error {
 		if in != 0 {
@@ -67,13 +67,13 @@ func TestConfigErrorsAndStartCheck(t *testing.T) {
 		}
 		return nil
 	}})
-	if _, err := c.Resume(1); err != errS || c.State() != Created {
+	if _, err := c.Send(1); err != errS || c.State() != Created {
 		t.Fatalf("start check: %v %v", err, c.State())
 	}
-	if _, err := c.Resume(0); err != nil || inner != errR {
+	if _, err := c.Send(0); err != nil || inner != errR {
 		t.Fatalf("Resume = %v, inner = %v", err, inner)
 	}
-	if _, err := c.Resume(0); err != errC {
+	if _, err := c.Send(0); err != errC {
 		t.Fatalf("after end = %v", err)
 	}
 }
@@ -81,10 +81,10 @@ func TestConfigErrorsAndStartCheck(t *testing.T) {
 func TestResumeFromInsideIsError(t *testing.T) {
 	var inner error
 	c := newInt(func(c *intCoro, in int) (int, error) {
-		_, inner = c.Resume(0)
+		_, inner = c.Send(0)
 		return 0, nil
 	})
-	if _, err := c.Resume(0); err != nil {
+	if _, err := c.Send(0); err != nil {
 		t.Fatal(err)
 	}
 	if !errors.Is(inner, ErrRunning) {
@@ -98,7 +98,7 @@ func TestCloseFromInsideIsError(t *testing.T) {
 		inner = c.Close()
 		return 0, nil
 	})
-	c.Resume(0)
+	c.Send(0)
 	if !errors.Is(inner, ErrRunning) {
 		t.Fatalf("Close from inside = %v, want ErrRunning", inner)
 	}
@@ -113,8 +113,8 @@ func panicker(c *intCoro, in int) (int, error) {
 
 func TestPanicReachesResumer(t *testing.T) {
 	c := newInt(panicker)
-	c.Resume(0)
-	_, err := c.Resume(0)
+	c.Send(0)
+	_, err := c.Send(0)
 	var pe *PanicError
 	if !errors.As(err, &pe) {
 		t.Fatalf("Resume = %v; want *PanicError", err)
@@ -132,7 +132,7 @@ func TestPanicReachesResumer(t *testing.T) {
 
 func TestPanicNonError(t *testing.T) {
 	c := newInt(func(c *intCoro, in int) (int, error) { panic("plain") })
-	_, err := c.Resume(0)
+	_, err := c.Send(0)
 	var pe *PanicError
 	if !errors.As(err, &pe) || pe.Value != "plain" || pe.Unwrap() != nil || err.Error() != "panic: plain" {
 		t.Fatalf("err = %#v", err)
@@ -151,7 +151,7 @@ func TestCloseSuspendedRunsDefers(t *testing.T) {
 		events = append(events, "not reached")
 		return 0, nil
 	})
-	c.Resume(0)
+	c.Send(0)
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestCloseSuspendedRunsDefers(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatalf("second Close = %v", err)
 	}
-	if _, err := c.Resume(0); !errors.Is(err, ErrClosed) {
+	if _, err := c.Send(0); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Resume after Close = %v", err)
 	}
 }
@@ -173,7 +173,7 @@ func TestCloseCreatedNeverRuns(t *testing.T) {
 	if err := c.Close(); err != nil || ran || c.State() != Closed {
 		t.Fatalf("Close = %v, ran %v, state %v", err, ran, c.State())
 	}
-	if _, err := c.Resume(0); !errors.Is(err, ErrClosed) {
+	if _, err := c.Send(0); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Resume after Close = %v", err)
 	}
 }
@@ -184,7 +184,7 @@ func TestClosePanickingDefer(t *testing.T) {
 		c.Yield(0)
 		return 0, nil
 	})
-	c.Resume(0)
+	c.Send(0)
 	err := c.Close()
 	var pe *PanicError
 	if !errors.As(err, &pe) || pe.Value != "in defer" {
@@ -200,7 +200,7 @@ func TestYieldDuringUnwindUnwinds(t *testing.T) {
 		c.Yield(0)
 		return 0, nil
 	})
-	c.Resume(0)
+	c.Send(0)
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -223,19 +223,102 @@ func TestInline(t *testing.T) {
 	c := newInt(counter)
 	var during State
 	var inner error
-	c.Inline(func() {
+	var got []int
+	unwound := c.Inline(func() {
 		during = c.State()
-		_, inner = c.Resume(1)
-	})
-	if during != Running || c.State() != Closed || !errors.Is(inner, ErrRunning) {
-		t.Fatalf("during %v after %v inner %v", during, c.State(), inner)
+		_, inner = c.Send(1)
+		for i := 1; i <= 3; i++ {
+			if _, err := c.Yield(i); err != nil {
+				got = append(got, -1)
+				return
+			}
+		}
+	}, func(v int) bool { got = append(got, v); return v < 2 })
+	if unwound || during != Running || c.State() != Closed || !errors.Is(inner, ErrRunning) {
+		t.Fatalf("unwound %v during %v after %v inner %v", unwound, during, c.State(), inner)
+	}
+	if want := []int{1, 2, -1}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
 	}
 	defer func() {
 		if recover() == nil {
 			t.Fatal("Inline on a closed coroutine did not panic")
 		}
 	}()
-	c.Inline(func() {})
+	c.Inline(func() {}, nil)
+}
+
+func TestInlineIgnoredExitUnwinds(t *testing.T) {
+	var events []string
+	c := newInt(counter)
+	unwound := c.Inline(func() {
+		defer func() { events = append(events, "deferred") }()
+		c.Yield(1)
+		c.Yield(2) // ErrExit ignored
+		events = append(events, "not reached")
+	}, func(int) bool { return false })
+	if !unwound || !reflect.DeepEqual(events, []string{"deferred"}) {
+		t.Fatalf("unwound %v events %q", unwound, events)
+	}
+}
+
+func TestInlinePanicPassesThrough(t *testing.T) {
+	c := newInt(counter)
+	defer func() {
+		if r := recover(); r != errBoom || c.State() != Closed {
+			t.Fatalf("recover = %v, state %v", r, c.State())
+		}
+	}()
+	c.Inline(func() { panic(errBoom) }, func(int) bool { return true })
+}
+
+func TestInlineInto(t *testing.T) {
+	outer, inner := newInt(counter), newInt(counter)
+	var got []int
+	var innerErr, outerErr error
+	var innerUnwound bool
+	unwound := outer.Inline(func() {
+		outer.Yield(1)
+		innerUnwound = inner.InlineInto(outer, func() {
+			if !inner.Pushing() {
+				t.Error("inner not pushing")
+			}
+			inner.Yield(2)
+			_, innerErr = inner.Yield(3) // the consumer stops here
+		})
+		if !outer.ConsumerStopped() {
+			t.Error("the stop did not reach outer")
+			_, outerErr = outer.Yield(4)
+		}
+	}, func(v int) bool { got = append(got, v); return v < 3 })
+	if unwound || innerUnwound || !reflect.DeepEqual(got, []int{1, 2, 3}) || innerErr != ErrExit || outerErr != nil {
+		t.Fatalf("unwound %v/%v got %v errs %v %v", unwound, innerUnwound, got, innerErr, outerErr)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("InlineInto a coroutine that is not inline did not panic")
+		}
+	}()
+	newInt(counter).InlineInto(newInt(counter), func() {})
+}
+
+func TestThrow(t *testing.T) {
+	c := newInt(func(c *intCoro, in int) (int, error) {
+		_, err := c.Yield(1)
+		if err == errBoom {
+			_, err = c.Yield(2)
+		}
+		return 3, err
+	})
+	if v, err := c.Throw(errBoom); v != 1 || err != nil { // not started: Throw is Next
+		t.Fatalf("first Throw = %v, %v", v, err)
+	}
+	if v, err := c.Throw(errBoom); v != 2 || err != nil {
+		t.Fatalf("Throw = %v, %v", v, err)
+	}
+	if v, err := c.Next(); v != 3 || err != nil || c.State() != Closed {
+		t.Fatalf("Next = %v, %v", v, err)
+	}
 }
 
 // TestDeepSuspension: an inner coroutine suspends its outer one directly;
@@ -246,31 +329,31 @@ func TestDeepSuspension(t *testing.T) {
 	var outer *Coro[string, string]
 	inner := newInt(func(c *intCoro, in int) (int, error) {
 		log("inner start")
-		got := outer.Yield("from inner") // suspends the whole chain
+		got, _ := outer.Yield("from inner") // suspends the whole chain
 		log("inner woke with " + got)
 		c.Yield(7)
 		log("inner end")
 		return 8, nil
 	})
 	outer = New(func(c *Coro[string, string], in string) (string, error) {
-		v, _ := inner.Resume(0)
+		v, _ := inner.Send(0)
 		log("outer got " + string(rune('0'+v)))
-		v, _ = inner.Resume(0)
+		v, _ = inner.Send(0)
 		log("outer got " + string(rune('0'+v)))
 		if inner.State() != Closed {
 			t.Error("inner not done")
 		}
 		return "outer end", nil
 	}, Config[string]{})
-	out, err := outer.Resume("go")
+	out, err := outer.Send("go")
 	log("root got " + out)
 	if err != nil || outer.State() != Suspended || inner.State() != Running {
 		t.Fatalf("after deep yield: err %v outer %v inner %v", err, outer.State(), inner.State())
 	}
-	if _, err := inner.Resume(0); !errors.Is(err, ErrRunning) {
+	if _, err := inner.Send(0); !errors.Is(err, ErrRunning) {
 		t.Fatalf("resuming the running inner = %v, want ErrRunning", err)
 	}
-	out, err = outer.Resume("wake")
+	out, err = outer.Send("wake")
 	log("root got " + out)
 	if err != nil || outer.State() != Closed {
 		t.Fatalf("outer end: err %v state %v", err, outer.State())
@@ -294,15 +377,15 @@ func TestCloseDeepSuspended(t *testing.T) {
 	})
 	middle := newInt(func(c *intCoro, in int) (int, error) {
 		defer func() { events = append(events, "middle defer") }()
-		innermost.Resume(0)
+		innermost.Send(0)
 		return 0, nil
 	})
 	outer = newInt(func(c *intCoro, in int) (int, error) {
 		defer func() { events = append(events, "outer defer") }()
-		middle.Resume(0)
+		middle.Send(0)
 		return 0, nil
 	})
-	if v, _ := outer.Resume(0); v != 1 {
+	if v, _ := outer.Send(0); v != 1 {
 		t.Fatalf("deep yield gave %d", v)
 	}
 	if err := outer.Close(); err != nil {
@@ -319,7 +402,7 @@ func TestCloseDeepSuspended(t *testing.T) {
 	}
 	// The relayed unwinding is spent: resuming the middle one again is an
 	// ordinary ErrClosed, not a second unwinding.
-	if _, err := middle.Resume(0); !errors.Is(err, ErrClosed) {
+	if _, err := middle.Send(0); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Resume after relay = %v", err)
 	}
 }
@@ -416,11 +499,11 @@ func TestNoGoroutineLeft(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for range 100 {
 		c := newInt(counter)
-		c.Resume(1)
+		c.Send(1)
 		c.Close()
 		d := newInt(counter)
-		d.Resume(1)
-		d.Resume(0)
+		d.Send(1)
+		d.Send(0)
 	}
 	if after := runtime.NumGoroutine(); after > before {
 		t.Fatalf("goroutines: %d before, %d after", before, after)

@@ -16,8 +16,12 @@
 // A [port] is one such coroutine used as that raw swap point. Everything
 // else is built on it:
 //
-//   - [Coro] is an asymmetric coroutine: Resume passes a value in and runs
-//     the coroutine until it calls Yield (a value out) or returns.
+//   - [Coro] is an asymmetric coroutine: Send (or Next) passes a value in
+//     and runs the coroutine until it calls Yield (a value out) or returns.
+//     Its resumer's half, [Resumer], is a type of its own so that a layer
+//     can embed it and have Next and Send inlined into its users' code.
+//   - Inline runs a coroutine's function with no switching at all, its
+//     Yield calling a consumer: Python generators' push mode, for range.
 //   - Symmetric switching (greenlets) moves control between coroutines by
 //     parking the current goroutine in whichever port the target waits in;
 //     see [Port].
@@ -27,7 +31,7 @@
 // A Coro's Yield may be called not only by its own function but by any
 // coroutine that it resumed, directly or through others, while that chain is
 // running. The caller, wherever it is in the chain, parks in the Coro's port
-// and the Coro's resumer runs; the next Resume wakes exactly that caller.
+// and the Coro's resumer runs; the next Send wakes exactly that caller.
 // This is how a generator running inside a hub task waits on a socket: the
 // wait suspends the whole chain up to the hub in one switch, and resuming
 // the task resumes the generator where it waited. In Python this comes for
@@ -46,9 +50,10 @@
 //
 // # Who may call what
 //
-// A Coro is used by one chain of control at a time: Resume, Close and Where
-// must not be called concurrently from several goroutines. Resuming a
-// running coroutine, including from inside itself, returns ErrRunning.
+// A Coro is used by one chain of control at a time: Send, Next, Throw,
+// Close and Where must not be called concurrently from several goroutines.
+// Resuming a running coroutine, including from inside itself, returns
+// ErrRunning.
 // A panic inside a coroutine reaches the resumer as a *PanicError holding
 // the original value and the coroutine's stack; a coroutine that calls
 // runtime.Goexit propagates the Goexit to its resumer, as iter.Pull does.

@@ -44,12 +44,28 @@ func NewPort(fn func()) *Port {
 // (false).
 func (p *Port) Swap() bool {
 	if p.yieldDue {
-		p.yieldDue = false
-		return p.yield(struct{}{})
+		return p.SwapYield()
 	}
+	return p.SwapNext()
+}
+
+// Swap's two halves, for callers on a hot path: each inlines, where Swap,
+// with two calls, cannot. A caller picks the one YieldDue says.
+
+// YieldDue reports which half of Swap is due.
+func (p *Port) YieldDue() bool { return p.yieldDue }
+
+// SwapNext is Swap when YieldDue is false.
+func (p *Port) SwapNext() bool {
 	p.yieldDue = true
 	_, ok := p.next()
 	return ok
+}
+
+// SwapYield is Swap when YieldDue is true.
+func (p *Port) SwapYield() bool {
+	p.yieldDue = false
+	return p.yield(struct{}{})
 }
 
 // Stop ends p: the goroutine parked in p wakes with Swap reporting false and

@@ -22,7 +22,7 @@ func TestWhere(t *testing.T) {
 	if w := c.Where(); !strings.Contains(w.Func(), "TestWhere") {
 		t.Fatalf("created Where = %q (%s)", w, w.Func())
 	}
-	c.Resume(0)
+	c.Send(0)
 	w := c.Where()
 	_, file, _, _ := runtime.Caller(0)
 	if want := file + ":" + strconv.Itoa(line+1); w.String() != want {
@@ -31,7 +31,7 @@ func TestWhere(t *testing.T) {
 	if !strings.Contains(w.Stack(), "TestWhere") {
 		t.Fatalf("stack lacks the function:\n%s", w.Stack())
 	}
-	if c.Resume(0); c.State() != coro.Closed {
+	if c.Send(0); c.State() != coro.Closed {
 		t.Fatal("not done")
 	}
 	if w := c.Where(); len(w.Frames) != 0 || w.String() != "" || w.Func() != "" {
@@ -42,7 +42,7 @@ func TestWhere(t *testing.T) {
 func TestWhereRunningIsEmpty(t *testing.T) {
 	var w coro.Location
 	c := coro.New(func(c *coro.Coro[int, int], in int) (int, error) { w = c.Where(); return 0, nil }, coro.Config[int]{})
-	c.Resume(0)
+	c.Send(0)
 	if len(w.Frames) != 0 {
 		t.Fatalf("running Where = %q", w)
 	}
@@ -54,8 +54,8 @@ func TestWhereDeep(t *testing.T) {
 		deepWait(outer)
 		return 0, nil
 	}, coro.Config[int]{})
-	outer = coro.New(func(c *coro.Coro[int, int], in int) (int, error) { inner.Resume(0); return 0, nil }, coro.Config[int]{})
-	outer.Resume(0)
+	outer = coro.New(func(c *coro.Coro[int, int], in int) (int, error) { inner.Send(0); return 0, nil }, coro.Config[int]{})
+	outer.Send(0)
 	if w := outer.Where(); !strings.HasSuffix(w.Func(), "coro_test.deepWait") {
 		t.Fatalf("deep Where = %s\n%s", w.Func(), w.Stack())
 	}
