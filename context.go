@@ -1,0 +1,286 @@
+package corio
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// hctx is a context whose cancellation the hub sees directly, with no
+// goroutine: a task's own context and those WithCancel and WithTimeout make
+// under it. Cancelling one wakes at once the tasks waiting with it or with
+// a context below it.
+//
+// Err and Done are safe from any goroutine, as the context contract says.
+// The rest (the tree of children, the waiting tasks) is the hub's and is
+// touched on the hub's goroutine only; a cancellation that comes from
+// elsewhere sets the error at once and sends the rest to the hub.
+type hctx struct {
+	parent context.Context
+	up     *hctx // the nearest hctx above, if parent leads to one
+	hub    *hub
+	task   *task // the task this context belongs to
+
+	err  atomic.Pointer[error] // set once, by the first cancellation
+	mu   sync.Mutex
+	done chan struct{} // made on demand by Done
+
+	deadline    int64 // hub clock; valid if hasDeadline
+	hasDeadline bool
+	timer       timer
+
+	children         ctxList // contexts made below this one
+	prevSib, nextSib *hctx
+	waiters          taskList    // tasks waiting with this context
+	stopForeign      func() bool // the AfterFunc watching a foreign parent
+	propagated       bool        // the hub has done the rest of the cancellation
+}
+
+type hctxKey struct{}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// newCtx makes a context under parent for task t. A parent that is not
+// one of the hub's is watched with context.AfterFunc.
+func (h *hub) newCtx(parent context.Context, t *task) *hctx {
+	c := &hctx{parent: parent, hub: h, task: t}
+	c.timer.index = -1
+	c.timer.ctx = c
+	if up := nearestHctx(parent); up != nil {
+		c.up = up
+		if up.hasDeadline {
+			c.deadline, c.hasDeadline = up.deadline, true
+		}
+		if up.Err() != nil {
+			c.cancelOnHub(*up.err.Load())
+			return c
+		}
+		up.children.push(c)
+		return c
+	}
+	if d, ok := parent.Deadline(); ok {
+		c.deadline, c.hasDeadline = h.clock.fromWall(d), true
+	}
+	if err := parent.Err(); err != nil {
+		c.cancelOnHub(err)
+		return c
+	}
+	if parent.Done() != nil {
+		h.refs++ // a foreign cancellation may come
+		c.stopForeign = context.AfterFunc(parent, func() {
+			c.cancelFromAnywhere(parent.Err())
+		})
+	}
+	return c
+}
+
+// nearestHctx finds the hub context that ctx is, or that ctx only wraps
+// with values (same Done channel).
+func nearestHctx(ctx context.Context) *hctx {
+	if c, ok := ctx.(*hctx); ok {
+		return c
+	}
+	c, ok := ctx.Value(hctxKey{}).(*hctx)
+	if !ok {
+		return nil
+	}
+	if ctx.Done() != c.Done() {
+		return nil // something between cancels on its own
+	}
+	return c
+}
+
+func (c *hctx) Deadline() (time.Time, bool) {
+	if !c.hasDeadline {
+		return time.Time{}, false
+	}
+	return c.hub.clock.wall(c.deadline), true
+}
+
+func (c *hctx) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		if c.Err() != nil {
+			c.done = closedChan
+		} else {
+			c.done = make(chan struct{})
+		}
+	}
+	return c.done
+}
+
+// Err is the first cancellation of this context or of a hub context above
+// it: a cancellation is seen at once, before the hub has woken anyone.
+func (c *hctx) Err() error {
+	for x := c; x != nil; x = x.up {
+		if p := x.err.Load(); p != nil {
+			return *p
+		}
+	}
+	return nil
+}
+
+func (c *hctx) Value(key any) any {
+	switch key.(type) {
+	case hctxKey:
+		return c
+	case taskKey:
+		return c.task
+	}
+	return c.parent.Value(key)
+}
+
+func (c *hctx) String() string { return "corio.taskContext" }
+
+// markCancelled sets err if no error is set yet, and closes Done.
+func (c *hctx) markCancelled(err error) bool {
+	if !c.err.CompareAndSwap(nil, &err) {
+		return false
+	}
+	c.mu.Lock()
+	if c.done == nil {
+		c.done = closedChan
+	} else if c.done != closedChan {
+		close(c.done)
+	}
+	c.mu.Unlock()
+	return true
+}
+
+// cancelFromAnywhere cancels c from any goroutine: the error is visible at
+// once, the waking is done by the hub.
+func (c *hctx) cancelFromAnywhere(err error) {
+	if c.markCancelled(err) {
+		c.hub.submit(func() { c.propagate() })
+	}
+}
+
+// cancelOnHub cancels c on the hub's goroutine, waking its waiters now.
+func (c *hctx) cancelOnHub(err error) {
+	c.markCancelled(err)
+	c.propagate()
+}
+
+// propagate does, on the hub, what a cancellation does beyond setting the
+// error: wake the tasks waiting with c, cancel the contexts below, stop the
+// deadline timer and the foreign watch, and leave the parent's list.
+func (c *hctx) propagate() {
+	if c.propagated {
+		return
+	}
+	c.propagated = true
+	err := c.Err()
+	c.hub.timers.remove(&c.timer)
+	c.release()
+	for t := c.waiters.first(); t != nil; t = c.waiters.first() {
+		c.hub.wake(t, err)
+	}
+	if t := c.task; t != nil && t.ctx == c {
+		c.hub.wake(t, err) // killed: whatever context its wait watches
+	}
+	for child := c.children.first(); child != nil; child = c.children.first() {
+		c.children.remove(child)
+		child.up = nil // its error is now its own
+		child.markCancelled(err)
+		child.propagate()
+	}
+	if c.up != nil {
+		c.up.children.remove(c)
+	}
+}
+
+// release stops watching a foreign parent.
+func (c *hctx) release() {
+	if c.stopForeign != nil {
+		c.stopForeign()
+		c.stopForeign = nil
+		c.hub.refs--
+	}
+}
+
+// detach takes a context that is no longer needed out of its parent's
+// list without cancelling anything below it. Used when a task ends: its
+// context stays valid (not cancelled) for tasks it spawned.
+func (c *hctx) detach() {
+	c.release()
+	if c.up != nil && c.children.empty() {
+		c.up.children.remove(c)
+	}
+}
+
+// ctxList is an intrusive list of contexts.
+type ctxList struct{ head *hctx }
+
+func (l *ctxList) first() *hctx { return l.head }
+func (l *ctxList) empty() bool  { return l.head == nil }
+
+func (l *ctxList) push(c *hctx) {
+	c.prevSib, c.nextSib = nil, l.head
+	if l.head != nil {
+		l.head.prevSib = c
+	}
+	l.head = c
+}
+
+func (l *ctxList) remove(c *hctx) {
+	if c.prevSib != nil {
+		c.prevSib.nextSib = c.nextSib
+	} else if l.head == c {
+		l.head = c.nextSib
+	} else {
+		return // not in the list
+	}
+	if c.nextSib != nil {
+		c.nextSib.prevSib = c.prevSib
+	}
+	c.prevSib, c.nextSib = nil, nil
+}
+
+// WithCancel returns a copy of parent that is cancelled when cancel is
+// called or parent is. Under a hub, prefer it to context.WithCancel: the
+// hub sees its cancellation directly instead of through a goroutine.
+// Outside a hub it is context.WithCancel.
+func WithCancel(parent context.Context) (context.Context, context.CancelFunc) {
+	up := nearestHctx(parent)
+	if up == nil {
+		return context.WithCancel(parent)
+	}
+	c := up.hub.newCtx(parent, up.task)
+	return c, func() { c.cancelFromAnywhere(context.Canceled) }
+}
+
+// WithTimeout returns a copy of parent that is cancelled with
+// context.DeadlineExceeded after d on the hub's clock (virtual time too),
+// or when cancel is called, or when parent is. Outside a hub it is
+// context.WithTimeout.
+func WithTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	up := nearestHctx(parent)
+	if up == nil {
+		return context.WithTimeout(parent, d)
+	}
+	h := up.hub
+	c := h.newCtx(parent, up.task)
+	when := h.clock.read() + int64(d)
+	if !c.hasDeadline || when < c.deadline {
+		c.deadline, c.hasDeadline = when, true
+		if c.Err() == nil {
+			if d <= 0 {
+				c.cancelOnHub(context.DeadlineExceeded)
+			} else {
+				h.timers.push(&c.timer, when)
+			}
+		}
+	}
+	return c, func() { c.cancelFromAnywhere(context.Canceled) }
+}
+
+// WithDeadline is WithTimeout until the time d.
+func WithDeadline(parent context.Context, d time.Time) (context.Context, context.CancelFunc) {
+	up := nearestHctx(parent)
+	if up == nil {
+		return context.WithDeadline(parent, d)
+	}
+	return WithTimeout(parent, time.Duration(up.hub.clock.fromWall(d)-up.hub.clock.read()))
+}

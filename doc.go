@@ -1,0 +1,53 @@
+// Package corio runs many tasks inside one goroutine, switching between
+// them only when one would wait: gevent's hub, in Go.
+//
+// # The model
+//
+// Run makes a hub on the calling goroutine and runs a main task on it. A
+// task is a function running as a coroutine (see package gen's
+// docs/how-it-works.md): it runs until it makes a cooperative call that
+// would wait (Sleep, Event.Wait, Task.Join, a queue, a socket), then the
+// hub switches to the next ready task, and switches back when the wait is
+// over. At most one task of a hub runs at any instant, so tasks of one hub
+// share memory without locks. The loop: run ready tasks in FIFO order; run
+// what other goroutines submitted; fire due timers; then wait in the
+// poller (epoll, kqueue) for I/O, a wake-up or the next timer.
+//
+// # The context is the handle
+//
+// Every call that may wait takes a context.Context first: the context a
+// task's function receives (or one made from it), which carries the hub.
+// Calling it with a context of no running task returns ErrNoTask. Spawn
+// takes one too, and the new task's context is a child of it.
+//
+// Cancellation is context cancellation. Kill cancels a task's context;
+// every cooperative wait in the task then returns at once with an error
+// wrapping context.Canceled, and keeps doing so. Timeouts are deadlines:
+// WithTimeout and WithDeadline make contexts that end on the hub's clock,
+// and Timeout runs a function under one. Contexts made by the standard
+// context package work too; the hub watches them with context.AfterFunc.
+//
+// A panic in a task is recovered and becomes the task's error (a
+// *PanicError, with the stack); the hub goes on.
+//
+// # Nothing hangs silently
+//
+// When the main task waits and nothing can ever wake it (no ready task,
+// timer, I/O, offloaded call or watched context), Run returns a
+// *DeadlockError naming each waiting task and where it waits, as gevent's
+// LoopExit does. Run's own context is not counted: a program waiting only
+// for Ctrl-C is reported.
+//
+// # Time
+//
+// The hub reads time through its clock. With the VirtualClock option, time
+// stands still while tasks run and jumps to the next timer whenever every
+// task waits, so tests of timeouts take no time and run in a deterministic
+// order; the project's own timing tests use it.
+//
+// # Goroutines
+//
+// A hub's tasks, events and timers belong to the hub's goroutine. Kill and
+// the cancel functions of WithCancel and WithTimeout may be called from any
+// goroutine.
+package corio

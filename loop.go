@@ -1,0 +1,187 @@
+package corio
+
+import (
+	"context"
+	"time"
+)
+
+// loop runs the hub until the main task ends: ready tasks in FIFO order,
+// then what other goroutines submitted, then due timers, then a wait for
+// I/O, wake-ups or the next timer. It returns a *DeadlockError if the main
+// task waits while nothing can wake it.
+func (h *hub) loop() error {
+	for {
+		// Run the tasks ready now; those they make ready run next round,
+		// after timers and I/O have had their turn.
+		for n := h.ready.len(); n > 0; n-- {
+			h.resume(h.ready.pop())
+		}
+		if h.main.state == TaskDone {
+			return nil
+		}
+		if h.inboxLen.Load() != 0 {
+			h.drainInbox()
+		}
+		h.fireTimers()
+		if h.ready.len() > 0 {
+			continue
+		}
+		if err := h.idle(); err != nil {
+			return err
+		}
+	}
+}
+
+// fireTimers fires every timer that is due.
+func (h *hub) fireTimers() {
+	if h.timers.len() == 0 {
+		return
+	}
+	now := h.clock.read()
+	for tm := h.timers.peek(); tm != nil && tm.when <= now; tm = h.timers.peek() {
+		h.timers.remove(tm)
+		switch {
+		case tm.task != nil:
+			h.wake(tm.task, nil)
+		case tm.ctx != nil:
+			tm.ctx.cancelOnHub(context.DeadlineExceeded)
+		default:
+			tm.fn()
+		}
+	}
+}
+
+// idle waits, with nothing ready, for the next thing that can happen: on
+// the virtual clock it jumps to the next timer when nothing else can come;
+// otherwise it sleeps in the poller until the next timer, an event or a
+// wake-up. With nothing that could ever happen, it reports a deadlock.
+func (h *hub) idle() error {
+	next := h.timers.peek()
+	if h.clock.virtual && h.pending == 0 && h.inboxLen.Load() == 0 && next != nil {
+		h.clock.now = next.when
+		return nil
+	}
+	if next == nil && h.refs == 0 && h.pending == 0 && h.inboxLen.Load() == 0 {
+		return h.deadlock()
+	}
+	timeout := time.Duration(-1)
+	if next != nil {
+		timeout = max(time.Duration(next.when-h.clock.read()), 0)
+	}
+	h.sleeping.Store(true)
+	if h.inboxLen.Load() != 0 { // submitted between the check above and now
+		h.sleeping.Store(false)
+		return nil
+	}
+	var err error
+	h.events, err = h.poller.Wait(timeout, h.events[:0])
+	h.sleeping.Store(false)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+// deadlock describes the tasks that wait forever.
+func (h *hub) deadlock() error {
+	e := &DeadlockError{}
+	for t := h.live.head; t != nil; t = t.liveNext {
+		e.Tasks = append(e.Tasks, t.info())
+	}
+	return e
+}
+
+// shutdown ends every task still alive once the main task has returned:
+// tasks that never started are dropped, the others are killed and run to
+// their ends; any that will not end is unwound where it waits. Then the
+// hub closes.
+func (h *hub) shutdown() {
+	h.stopping = true
+	for t := h.live.head; t != nil; t = t.liveNext {
+		t.ctx.cancelOnHub(context.Canceled)
+	}
+	// Killed tasks fail every wait at once, so they end within a few
+	// rounds; the bound only stops a task that loops on failed waits.
+	for round := 0; round < 1000 && h.ready.len() > 0; round++ {
+		if h.inboxLen.Load() != 0 {
+			h.drainInbox()
+		}
+		for n := h.ready.len(); n > 0; n-- {
+			h.resume(h.ready.pop())
+		}
+	}
+	for t := h.live.head; t != nil; t = h.live.head {
+		t.co.Close()
+		h.finish(t, t.ctx.Err())
+	}
+	h.inboxMu.Lock()
+	h.closed = true
+	h.inbox = nil
+	h.inboxMu.Unlock()
+	h.poller.Close()
+}
+
+// taskRing is the ready queue: a growable ring buffer of tasks.
+type taskRing struct {
+	buf        []*task
+	head, size int
+}
+
+func (r *taskRing) len() int { return r.size }
+
+func (r *taskRing) push(t *task) {
+	if r.size == len(r.buf) {
+		r.grow()
+	}
+	r.buf[(r.head+r.size)&(len(r.buf)-1)] = t
+	r.size++
+}
+
+func (r *taskRing) pop() *task {
+	t := r.buf[r.head]
+	r.buf[r.head] = nil
+	r.head = (r.head + 1) & (len(r.buf) - 1)
+	r.size--
+	return t
+}
+
+func (r *taskRing) grow() {
+	n := max(2*len(r.buf), 64)
+	buf := make([]*task, n)
+	for i := range r.size {
+		buf[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
+	}
+	r.buf, r.head = buf, 0
+}
+
+// liveList is the intrusive list of the hub's tasks not yet done.
+type liveList struct {
+	head, tail *task
+	n          int
+}
+
+func (l *liveList) push(t *task) {
+	t.livePrev, t.liveNext = l.tail, nil
+	if l.tail != nil {
+		l.tail.liveNext = t
+	} else {
+		l.head = t
+	}
+	l.tail = t
+	l.n++
+}
+
+func (l *liveList) remove(t *task) {
+	if t.livePrev != nil {
+		t.livePrev.liveNext = t.liveNext
+	} else {
+		l.head = t.liveNext
+	}
+	if t.liveNext != nil {
+		t.liveNext.livePrev = t.livePrev
+	} else {
+		l.tail = t.livePrev
+	}
+	t.livePrev, t.liveNext = nil, nil
+	l.n--
+}

@@ -1,0 +1,71 @@
+package corio
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/corio-go/corio/internal/coro"
+)
+
+// TaskInfo describes a task at a moment: gevent's run info, as data.
+type TaskInfo struct {
+	ID       uint64
+	Name     string
+	State    TaskState
+	ParentID uint64        // 0 for the main task and tasks spawned outside any task
+	WaitsOn  string        // what a waiting task waits on
+	Where    coro.Location // where it is paused: its stack, innermost first
+}
+
+func (t *task) info() TaskInfo {
+	i := TaskInfo{ID: t.id, Name: t.displayName(), State: t.state}
+	if t.parent != nil {
+		i.ParentID = t.parent.id
+	}
+	if t.state == TaskWaiting {
+		i.WaitsOn = t.waitsOn
+	}
+	if t.state != TaskRunning && t.state != TaskDone {
+		i.Where = t.co.Where()
+	}
+	return i
+}
+
+// Tasks describes every task of the hub of ctx that has not ended, in the
+// order they were spawned. It must be called from a task of that hub.
+func Tasks(ctx context.Context) ([]TaskInfo, error) {
+	cur, err := running(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var infos []TaskInfo
+	for t := cur.hub.live.head; t != nil; t = t.liveNext {
+		infos = append(infos, t.info())
+	}
+	return infos, nil
+}
+
+// FormatRunInfo is Tasks as text, one task a paragraph with its stack, as
+// gevent's format_run_info.
+func FormatRunInfo(ctx context.Context) (string, error) {
+	infos, err := Tasks(ctx)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, i := range infos {
+		fmt.Fprintf(&b, "task %d %q: %s", i.ID, i.Name, i.State)
+		if i.ParentID != 0 {
+			fmt.Fprintf(&b, ", spawned by task %d", i.ParentID)
+		}
+		if i.WaitsOn != "" {
+			fmt.Fprintf(&b, ", waits on %s", i.WaitsOn)
+		}
+		b.WriteString("\n")
+		for _, f := range i.Where.Frames {
+			fmt.Fprintf(&b, "    %s\n        %s:%d\n", f.Function, f.File, f.Line)
+		}
+	}
+	return b.String(), nil
+}

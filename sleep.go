@@ -1,0 +1,98 @@
+package corio
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Sleep suspends the calling task for d on the hub's clock, letting the
+// others run (gevent.sleep). Sleep(ctx, 0) only yields: the task goes to
+// the back of the ready queue. It returns ctx's error if ctx ends first,
+// or at once if it already has.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t, err := running(ctx)
+	if err != nil {
+		return err
+	}
+	if err := t.interrupted(ctx); err != nil {
+		return err
+	}
+	if d <= 0 {
+		return t.yield(ctx)
+	}
+	h := t.hub
+	h.timers.push(&t.timer, h.clock.read()+int64(d))
+	return t.park(ctx, "sleep")
+}
+
+// yield puts t at the back of the ready queue and switches to the hub.
+func (t *task) yield(ctx context.Context) error {
+	t.state = TaskReady
+	t.hub.ready.push(t)
+	t.co.Yield(struct{}{})
+	return t.interrupted(ctx)
+}
+
+// ErrTimeout is the error of Timeout when time runs out; it wraps
+// context.DeadlineExceeded.
+var ErrTimeout = fmt.Errorf("corio: timeout: %w", context.DeadlineExceeded)
+
+// Timeout runs fn with a context that ends after d on the hub's clock
+// (gevent's with_timeout). If the time runs out, Timeout returns an error
+// wrapping ErrTimeout (and so context.DeadlineExceeded) and fn's own
+// error; otherwise what fn returned.
+func Timeout[T any](ctx context.Context, d time.Duration, fn func(ctx context.Context) (T, error)) (T, error) {
+	tctx, cancel := WithTimeout(ctx, d)
+	defer cancel()
+	v, err := fn(tctx)
+	if tctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		var zero T
+		if err == nil {
+			return zero, fmt.Errorf("%w after %v", ErrTimeout, d)
+		}
+		return zero, fmt.Errorf("%w after %v: %w", ErrTimeout, d, err)
+	}
+	return v, err
+}
+
+// A Timer calls a function on the hub when it is due (gevent's
+// loop.timer). Make one with AfterFunc.
+type Timer struct {
+	t   timer
+	hub *hub
+}
+
+// AfterFunc calls fn on the hub of ctx after d on the hub's clock,
+// outside any task (fn must not wait; it may spawn). It must be called on
+// the hub's goroutine; with a context of no hub it panics.
+func AfterFunc(ctx context.Context, d time.Duration, fn func()) *Timer {
+	h := hubOf(ctx)
+	if h == nil {
+		panic("corio: AfterFunc with a context of no hub")
+	}
+	tm := &Timer{hub: h}
+	tm.t.fn = fn
+	h.timers.push(&tm.t, h.clock.read()+int64(max(d, 0)))
+	return tm
+}
+
+// Stop keeps the timer from firing and reports whether it was pending.
+// It must be called on the timer's hub.
+func (tm *Timer) Stop() bool {
+	if tm.t.index < 0 {
+		return false
+	}
+	tm.hub.timers.remove(&tm.t)
+	return true
+}
+
+// Now is the time on the hub's clock of ctx (which stands still between
+// waits on the virtual clock). Outside a hub it is time.Now.
+func Now(ctx context.Context) time.Time {
+	h := hubOf(ctx)
+	if h == nil {
+		return time.Now()
+	}
+	return h.clock.wall(h.clock.read())
+}

@@ -1,0 +1,237 @@
+package corio
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/corio-go/corio/internal/coro"
+)
+
+// TaskState is where a task is in its life.
+type TaskState uint8
+
+const (
+	TaskReady   TaskState = iota // spawned or woken, waiting for its turn
+	TaskRunning                  // running now
+	TaskWaiting                  // parked in a cooperative wait
+	TaskDone                     // returned, failed, or killed
+)
+
+func (s TaskState) String() string {
+	switch s {
+	case TaskReady:
+		return "ready"
+	case TaskRunning:
+		return "running"
+	case TaskWaiting:
+		return "waiting"
+	case TaskDone:
+		return "done"
+	}
+	return "invalid"
+}
+
+type taskKey struct{}
+
+// task is the untyped part of a Task: everything but its value.
+type task struct {
+	hub    *hub
+	id     uint64
+	name   string
+	parent *task
+	ctx    *hctx
+	co     *coro.Coro[struct{}, struct{}]
+	run    func(ctx context.Context) error
+	state  TaskState
+	err    error
+	delay  int64 // spawn after this long (SpawnOption After)
+
+	// waiting
+	wakeErr  error     // why the wait ended: nil, or the context's error
+	waitsOn  string    // what it waits on, for run info and deadlocks
+	waitList *taskList // the list it waits in, if any
+	waitCtx  *hctx     // the context whose cancellation it watches
+	timer    timer     // its sleep timer
+	wPrev    *task     // links in waitList
+	wNext    *task
+	cPrev    *task // links in waitCtx.waiters
+	cNext    *task
+	seq      uint64 // counts waits, to recognise a stale foreign wake-up
+
+	joiners taskList // tasks joining this one
+	onEnd   []func() // links, run on the hub when the task ends
+
+	livePrev, liveNext *task // the hub's list of tasks not yet done
+}
+
+// taskList is an intrusive FIFO list of tasks. A task is in at most one
+// wait list and one context's waiters at a time.
+type taskList struct{ head, tail *task }
+
+func (l *taskList) first() *task { return l.head }
+func (l *taskList) empty() bool  { return l.head == nil }
+
+func (l *taskList) pushWait(t *task) {
+	t.waitList = l
+	t.wPrev, t.wNext = l.tail, nil
+	if l.tail != nil {
+		l.tail.wNext = t
+	} else {
+		l.head = t
+	}
+	l.tail = t
+}
+
+func (l *taskList) removeWait(t *task) {
+	if t.wPrev != nil {
+		t.wPrev.wNext = t.wNext
+	} else {
+		l.head = t.wNext
+	}
+	if t.wNext != nil {
+		t.wNext.wPrev = t.wPrev
+	} else {
+		l.tail = t.wPrev
+	}
+	t.wPrev, t.wNext, t.waitList = nil, nil, nil
+}
+
+func (l *taskList) pushCtx(t *task) {
+	t.cPrev, t.cNext = l.tail, nil
+	if l.tail != nil {
+		l.tail.cNext = t
+	} else {
+		l.head = t
+	}
+	l.tail = t
+}
+
+func (l *taskList) removeCtx(t *task) {
+	if t.cPrev != nil {
+		t.cPrev.cNext = t.cNext
+	} else {
+		l.head = t.cNext
+	}
+	if t.cNext != nil {
+		t.cNext.cPrev = t.cPrev
+	} else {
+		l.tail = t.cPrev
+	}
+	t.cPrev, t.cNext = nil, nil
+}
+
+// A Task is a function running on a hub as a coroutine, gevent's
+// Greenlet: spawned with Spawn or SpawnValue, joined, killed, linked to.
+// Its methods that wait take a context of a running task of the same hub;
+// the others may be called from any task of the hub.
+type Task[T any] struct {
+	*task
+	value T
+}
+
+// Joinable is what JoinAll, WaitAny, AsCompleted and KillAll take: any
+// *Task, whatever its value's type.
+type Joinable interface {
+	base() *task
+}
+
+func (t *task) base() *task { return t }
+
+// ID is the task's number, unique in its hub, from 1 (the main task).
+func (t *task) ID() uint64 { return t.id }
+
+// Name is the task's name: given with the Name option, or "task-<id>".
+func (t *task) Name() string { return t.displayName() }
+
+// State tells where the task is in its life.
+func (t *task) State() TaskState { return t.state }
+
+// Done reports whether the task has ended (gevent's ready()).
+func (t *task) Done() bool { return t.state == TaskDone }
+
+// Successful reports whether the task has ended with a nil error.
+func (t *task) Successful() bool { return t.state == TaskDone && t.err == nil }
+
+// Err is the error the task ended with: what its function returned, a
+// *PanicError if it panicked, or nil. It is nil while the task runs.
+func (t *task) Err() error { return t.err }
+
+// Context is the task's own context: cancelled by Kill.
+func (t *task) Context() context.Context { return t.ctx }
+
+// Value is what the task's function returned, once it has ended (the
+// zero T before, and if it failed).
+func (t *Task[T]) Value() T { return t.value }
+
+// String names the task for messages.
+func (t *task) String() string { return fmt.Sprintf("task %d %q", t.id, t.displayName()) }
+
+// Join waits until the task has ended and returns its error, or returns
+// ctx's error if ctx ends first.
+func (t *task) Join(ctx context.Context) error {
+	if t.state == TaskDone {
+		return t.err
+	}
+	cur, err := running(ctx)
+	if err != nil {
+		return err
+	}
+	if cur == t {
+		return fmt.Errorf("corio: %v joins itself", t)
+	}
+	if err := cur.waitIn(ctx, &t.joiners, "join "+t.String()); err != nil {
+		return err
+	}
+	return t.err
+}
+
+// Get waits for the task like Join and returns its value and error.
+func (t *Task[T]) Get(ctx context.Context) (T, error) {
+	err := t.Join(ctx)
+	if t.state != TaskDone {
+		var zero T
+		return zero, err
+	}
+	return t.value, err
+}
+
+// Kill cancels the task's context: every cooperative wait in it returns
+// at once with an error wrapping context.Canceled, and keeps doing so, so
+// that it ends soon. Kill does not wait for the end (Join does) and may be
+// called from any goroutine. Killing a task that has ended does nothing.
+func (t *task) Kill() {
+	if t.state != TaskDone {
+		t.ctx.cancelFromAnywhere(context.Canceled)
+	}
+}
+
+// OnDone arranges for fn to be called on the hub when the task ends, or
+// at once if it has (gevent's link). fn runs outside any task: it must not
+// wait, but it may spawn.
+func (t *task) OnDone(fn func()) {
+	if t.state == TaskDone {
+		fn()
+		return
+	}
+	t.onEnd = append(t.onEnd, fn)
+}
+
+// OnValue arranges for fn to get the task's value if it ends successfully
+// (gevent's link_value).
+func (t *Task[T]) OnValue(fn func(T)) {
+	t.OnDone(func() {
+		if t.err == nil {
+			fn(t.value)
+		}
+	})
+}
+
+// OnError arranges for fn to get the task's error if it ends with one
+// (gevent's link_exception).
+func (t *task) OnError(fn func(error)) {
+	t.OnDone(func() {
+		if t.err != nil {
+			fn(t.err)
+		}
+	})
+}

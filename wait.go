@@ -1,0 +1,75 @@
+package corio
+
+import "context"
+
+// interrupted is the error a wait of t with ctx must return at once: ctx's
+// error, or the error of t's own context (a killed task keeps failing its
+// waits whatever context it passes).
+func (t *task) interrupted(ctx context.Context) error {
+	err := ctx.Err()
+	if err == nil && ctx != context.Context(t.ctx) {
+		err = t.ctx.Err()
+	}
+	if err != nil && t.hub.stopping {
+		// The hub is ending: give it control even on a failed wait, so
+		// that a task looping on failed waits cannot keep it forever.
+		t.state = TaskReady
+		t.hub.ready.push(t)
+		t.co.Yield(struct{}{})
+	}
+	return err
+}
+
+// waitIn parks t in list until someone wakes it, ctx ends or t is killed.
+func (t *task) waitIn(ctx context.Context, list *taskList, what string) error {
+	if err := t.interrupted(ctx); err != nil {
+		return err
+	}
+	list.pushWait(t)
+	return t.park(ctx, what)
+}
+
+// park suspends t until it is woken, watching ctx and t's own context, and
+// returns why the wait ended (nil, or a context's error). t must be the
+// running task and have put itself wherever its waker will find it.
+func (t *task) park(ctx context.Context, what string) error {
+	t.waitsOn = what
+	t.seq++
+	c := nearestHctx(ctx)
+	if c != nil {
+		t.waitCtx = c
+		c.waiters.pushCtx(t)
+	} else if ctx.Done() != nil {
+		return t.parkForeign(ctx)
+	}
+	t.state = TaskWaiting
+	t.co.Yield(struct{}{})
+	err := t.wakeErr
+	t.wakeErr = nil
+	return err
+}
+
+// parkForeign is park with a context the hub does not know: its
+// cancellation is watched with context.AfterFunc and comes to the hub
+// through submit.
+func (t *task) parkForeign(ctx context.Context) error {
+	h := t.hub
+	seq := t.seq
+	h.refs++
+	stop := context.AfterFunc(ctx, func() {
+		h.submit(func() {
+			if t.seq == seq {
+				h.wake(t, ctx.Err())
+			}
+		})
+	})
+	defer func() {
+		stop()
+		h.refs--
+	}()
+	t.state = TaskWaiting
+	t.co.Yield(struct{}{})
+	err := t.wakeErr
+	t.wakeErr = nil
+	return err
+}
