@@ -17,7 +17,7 @@ type hub struct {
 	clock   clock
 	poller  *poll.Poller
 	current atomic.Pointer[task] // the running task; nil between tasks
-	ready   taskRing
+	ready   deque[*task]         // the ready queue, FIFO
 	timers  timerHeap
 	live    liveList // tasks not yet done
 	nextID  uint64
@@ -108,7 +108,7 @@ func (h *hub) spawn(ctx context.Context, parent *task, fn func(context.Context) 
 		return t
 	}
 	t.state = TaskReady
-	h.ready.push(t)
+	h.ready.pushBack(t)
 	return t
 }
 
@@ -177,7 +177,7 @@ func (h *hub) wake(t *task, err error) {
 		h.timers.remove(&t.timer)
 	}
 	t.state = TaskReady
-	h.ready.push(t)
+	h.ready.pushBack(t)
 }
 
 // submit queues fn to run on the hub's goroutine; it is safe from any

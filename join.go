@@ -36,38 +36,17 @@ func AsCompleted(ctx context.Context, tasks ...Joinable) iter.Seq2[int, error] {
 			yield(-1, err)
 			return
 		}
-		var ended []int
-		var waiting taskList
-		stopped := false
+		var c completions[int]
+		defer c.stop()
 		for i, j := range tasks {
-			t := j.base()
-			if t.state == TaskDone {
-				ended = append(ended, i)
-				continue
-			}
-			t.OnDone(func() {
-				if stopped {
-					return
-				}
-				ended = append(ended, i)
-				if w := waiting.first(); w != nil {
-					cur.hub.wake(w, nil)
-				}
-			})
+			c.watch(cur.hub, j.base(), i) // an ended task is queued at once
 		}
-		defer func() { stopped = true }()
-		for left := len(tasks); left > 0; {
-			if len(ended) == 0 {
-				if err := cur.waitIn(ctx, &waiting, "any of tasks"); err != nil {
-					yield(-1, err)
-					return
-				}
-				continue
+		for c.left > 0 {
+			if err := c.wait(ctx, cur); err != nil {
+				yield(-1, err)
+				return
 			}
-			i := ended[0]
-			ended = ended[1:]
-			left--
-			if !yield(i, nil) {
+			if !yield(c.next(), nil) {
 				return
 			}
 		}

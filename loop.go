@@ -14,7 +14,7 @@ func (h *hub) loop() error {
 		// Run the tasks ready now; those they make ready run next round,
 		// after timers and I/O have had their turn.
 		for n := h.ready.len(); n > 0; n-- {
-			h.resume(h.ready.pop())
+			h.resume(h.ready.popFront())
 		}
 		if h.main.state == TaskDone {
 			return nil
@@ -107,7 +107,7 @@ func (h *hub) shutdown() {
 			h.drainInbox()
 		}
 		for n := h.ready.len(); n > 0; n-- {
-			h.resume(h.ready.pop())
+			h.resume(h.ready.popFront())
 		}
 	}
 	for t := h.live.head; t != nil; t = h.live.head {
@@ -119,39 +119,6 @@ func (h *hub) shutdown() {
 	h.inbox = nil
 	h.inboxMu.Unlock()
 	h.poller.Close()
-}
-
-// taskRing is the ready queue: a growable ring buffer of tasks.
-type taskRing struct {
-	buf        []*task
-	head, size int
-}
-
-func (r *taskRing) len() int { return r.size }
-
-func (r *taskRing) push(t *task) {
-	if r.size == len(r.buf) {
-		r.grow()
-	}
-	r.buf[(r.head+r.size)&(len(r.buf)-1)] = t
-	r.size++
-}
-
-func (r *taskRing) pop() *task {
-	t := r.buf[r.head]
-	r.buf[r.head] = nil
-	r.head = (r.head + 1) & (len(r.buf) - 1)
-	r.size--
-	return t
-}
-
-func (r *taskRing) grow() {
-	n := max(2*len(r.buf), 64)
-	buf := make([]*task, n)
-	for i := range r.size {
-		buf[i] = r.buf[(r.head+i)&(len(r.buf)-1)]
-	}
-	r.buf, r.head = buf, 0
 }
 
 // liveList is the intrusive list of the hub's tasks not yet done.

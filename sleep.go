@@ -29,7 +29,7 @@ func Sleep(ctx context.Context, d time.Duration) error {
 // yield puts t at the back of the ready queue and switches to the hub.
 func (t *task) yield(ctx context.Context) error {
 	t.state = TaskReady
-	t.hub.ready.push(t)
+	t.hub.ready.pushBack(t)
 	t.co.Yield(struct{}{})
 	return t.interrupted(ctx)
 }

@@ -2,6 +2,7 @@ package corio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/corio-go/corio/internal/coro"
@@ -155,6 +156,13 @@ func (t *task) Successful() bool { return t.state == TaskDone && t.err == nil }
 // Err is the error the task ended with: what its function returned, a
 // *PanicError if it panicked, or nil. It is nil while the task runs.
 func (t *task) Err() error { return t.err }
+
+// killed reports whether the task ended because its context was
+// cancelled: with that context's error, or one wrapping it.
+func (t *task) killed() bool {
+	cerr := t.ctx.Err()
+	return t.state == TaskDone && cerr != nil && errors.Is(t.err, cerr)
+}
 
 // Context is the task's own context: cancelled by Kill.
 func (t *task) Context() context.Context { return t.ctx }

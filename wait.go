@@ -14,7 +14,7 @@ func (t *task) interrupted(ctx context.Context) error {
 		// The hub is ending: give it control even on a failed wait, so
 		// that a task looping on failed waits cannot keep it forever.
 		t.state = TaskReady
-		t.hub.ready.push(t)
+		t.hub.ready.pushBack(t)
 		t.co.Yield(struct{}{})
 	}
 	return err
