@@ -37,13 +37,19 @@ type hub struct {
 	sleeping atomic.Bool
 	closed   bool // guarded by inboxMu
 	events   []poll.Event
+	offload  offload
+	watch    *watchdog     // nil unless the Watchdog option is given
+	switches atomic.Uint64 // counts task switches, for the watchdog
 }
 
 // Option configures Run.
 type Option func(*runConfig)
 
 type runConfig struct {
-	virtual bool
+	virtual        bool
+	blockingLimit  int
+	watchThreshold time.Duration
+	watchReport    func(Stall)
 }
 
 // VirtualClock runs the hub on a virtual clock: time stands still while
@@ -71,6 +77,11 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...Opti
 		return fmt.Errorf("corio: start hub: %w", err)
 	}
 	h := &hub{poller: p, clock: clock{virtual: cfg.virtual, start: time.Now()}}
+	h.offload.limit = cfg.blockingLimit
+	if h.offload.limit < 1 {
+		h.offload.limit = DefaultBlockingLimit
+	}
+	h.startWatchdog(cfg.watchThreshold, cfg.watchReport)
 	h.main = h.spawn(ctx, nil, main, spawnConfig{name: "main"})
 	loopErr := h.loop()
 	h.shutdown()
@@ -114,6 +125,9 @@ func (h *hub) spawn(ctx context.Context, parent *task, fn func(context.Context) 
 
 // body is the task's coroutine function.
 func (t *task) body(_ *coro.Coro[struct{}, struct{}], _ struct{}) (struct{}, error) {
+	if t.hub.watch != nil {
+		t.goid.Store(goid())
+	}
 	return struct{}{}, t.run(t.ctx)
 }
 
@@ -133,6 +147,9 @@ func (h *hub) resume(t *task) {
 		return
 	}
 	h.current.Store(t)
+	if h.watch != nil {
+		h.switches.Add(1)
+	}
 	t.state = TaskRunning
 	_, err := t.co.Send(struct{}{})
 	h.current.Store(nil)

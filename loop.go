@@ -97,6 +97,9 @@ func (h *hub) deadlock() error {
 // hub closes.
 func (h *hub) shutdown() {
 	h.stopping = true
+	// Tasks spawned from now on (by links, or from other goroutines) are
+	// born cancelled and never run.
+	h.main.ctx.cancelOnHub(context.Canceled)
 	for t := h.live.head; t != nil; t = t.liveNext {
 		t.ctx.cancelOnHub(context.Canceled)
 	}
@@ -110,15 +113,36 @@ func (h *hub) shutdown() {
 			h.resume(h.ready.popFront())
 		}
 	}
-	for t := h.live.head; t != nil; t = h.live.head {
-		t.co.Close()
-		h.finish(t, t.ctx.Err())
-	}
+	h.endLeftovers()
+	h.waitOffloaded()
+	// Close the inbox; what was accepted before still runs, and tasks it
+	// spawns end at once.
 	h.inboxMu.Lock()
 	h.closed = true
+	leftovers := h.inbox
 	h.inbox = nil
 	h.inboxMu.Unlock()
+	for _, fn := range leftovers {
+		fn()
+	}
+	h.endLeftovers()
+	if h.watch != nil {
+		h.watch.close()
+	}
 	h.poller.Close()
+}
+
+// endLeftovers ends the tasks still alive at shutdown: those never started
+// never run; the others are unwound where they wait.
+func (h *hub) endLeftovers() {
+	for t := h.live.head; t != nil; t = h.live.head {
+		t.co.Close()
+		err := t.ctx.Err()
+		if err == nil {
+			err = ErrHubClosed
+		}
+		h.finish(t, err)
+	}
 }
 
 // liveList is the intrusive list of the hub's tasks not yet done.

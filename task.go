@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/corio-go/corio/internal/coro"
 )
@@ -63,6 +64,8 @@ type task struct {
 	onEnd   []func() // links, run on the hub when the task ends
 
 	livePrev, liveNext *task // the hub's list of tasks not yet done
+
+	goid atomic.Uint64 // its goroutine, for the watchdog's report
 }
 
 // taskList is an intrusive FIFO list of tasks. A task is in at most one

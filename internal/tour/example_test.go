@@ -40,3 +40,55 @@ func ExampleGreenlet() {
 	// egon eat 2
 	// egon play 2
 }
+
+func ExampleGeventEatPlay() {
+	tour.GeventEatPlay(os.Stdout, []string{"--virtual"})
+	// Output:
+	// 0.00s egon eat 1
+	// 0.00s egon play 1
+	// 1.00s egon play 2
+	// 2.00s egon eat 2
+	// 2.00s main: both joined (2 s of sleeping and 1 s, overlapped)
+}
+
+func ExampleSyncVsAsync() {
+	tour.SyncVsAsync(os.Stdout, []string{"--virtual"})
+	// Output:
+	// Task 0 done
+	// Task 1 done
+	// Task 2 done
+	// Task 3 done
+	// Task 4 done
+	// Task 5 done
+	// Task 6 done
+	// Task 7 done
+	// Task 8 done
+	// Task 9 done
+	// synchronous: 5.00s
+	// Task 0 done
+	// Task 1 done
+	// Task 2 done
+	// Task 3 done
+	// Task 4 done
+	// Task 5 done
+	// Task 6 done
+	// Task 7 done
+	// Task 8 done
+	// Task 9 done
+	// asynchronous: 0.50s
+}
+
+func ExampleSpawnArgs() {
+	tour.SpawnArgs(os.Stdout, []string{"--virtual"})
+	// Output:
+	// spawned g1; it runs when main waits
+	// func(1, 2, 3, x=4, y=5) runs
+	// joined: done=true successful=true value=15
+}
+
+func ExampleNoLock() {
+	tour.NoLock(os.Stdout, []string{"-tasks", "10", "-n", "1000"})
+	// Output:
+	// 10 tasks on one hub, no lock:  counter = 10000 (want 10000)
+	// 10 goroutines, with a mutex: counter = 10000 (want 10000)
+}

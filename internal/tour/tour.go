@@ -30,6 +30,10 @@ func Entries() []Entry {
 		{"serial-vs-yield", "10,000,000 items produced and consumed serially, then with a switch per item (part 2)", SerialVsYield},
 		{"producer-consumer", "a consumer primed with Next, then sent each item (part 3)", ProducerConsumer},
 		{"greenlet", "eat and play switching to each other explicitly (part 4)", Greenlet},
+		{"gevent-eat-play", "eat and play as tasks that sleep; the sleeps overlap (part 5)", GeventEatPlay},
+		{"sync-vs-async", "ten 0.5 s tasks one after another, then spawned and joined; --virtual (part 5)", SyncVsAsync},
+		{"spawn-args", "spawn with arguments, join, read the value (part 5)", SpawnArgs},
+		{"no-lock", "tasks share a counter with no lock and get it exact (part 5)", NoLock},
 	}
 }
 

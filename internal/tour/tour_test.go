@@ -35,6 +35,9 @@ func TestArguments(t *testing.T) {
 		{"serial-vs-yield", []string{"-n", "0"}, tour.ErrUsage, "-n must be positive, got 0"},
 		{"serial-vs-yield", []string{"-n", "many"}, tour.ErrUsage, "invalid value"},
 		{"producer-consumer", []string{"-n", "-1"}, tour.ErrUsage, "must not be negative"},
+		{"sync-vs-async", []string{"--virtual=maybe"}, tour.ErrUsage, "invalid boolean value"},
+		{"gevent-eat-play", []string{"now"}, tour.ErrUsage, "takes no arguments"},
+		{"no-lock", []string{"-tasks", "0"}, tour.ErrUsage, "-tasks and -n must be positive"},
 	}
 	for _, tt := range tests {
 		e, _ := tour.Lookup(tt.entry)
