@@ -44,7 +44,14 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 // newCtx makes a context under parent for task t. A parent that is not
 // one of the hub's is watched with context.AfterFunc.
 func (h *hub) newCtx(parent context.Context, t *task) *hctx {
-	c := &hctx{parent: parent, hub: h, task: t}
+	c := &hctx{}
+	h.initCtx(c, parent, t)
+	return c
+}
+
+// initCtx makes c, a zero hctx, what newCtx returns.
+func (h *hub) initCtx(c *hctx, parent context.Context, t *task) {
+	c.parent, c.hub, c.task = parent, h, t
 	c.timer.index = -1
 	c.timer.ctx = c
 	if up := nearestHctx(parent); up != nil {
@@ -52,19 +59,19 @@ func (h *hub) newCtx(parent context.Context, t *task) *hctx {
 		if up.hasDeadline {
 			c.deadline, c.hasDeadline = up.deadline, true
 		}
-		if up.Err() != nil {
-			c.cancelOnHub(*up.err.Load())
-			return c
+		if err := up.Err(); err != nil {
+			c.cancelOnHub(err)
+			return
 		}
 		up.children.push(c)
-		return c
+		return
 	}
 	if d, ok := parent.Deadline(); ok {
 		c.deadline, c.hasDeadline = h.clock.fromWall(d), true
 	}
 	if err := parent.Err(); err != nil {
 		c.cancelOnHub(err)
-		return c
+		return
 	}
 	if parent.Done() != nil {
 		h.refs++ // a foreign cancellation may come
@@ -72,7 +79,6 @@ func (h *hub) newCtx(parent context.Context, t *task) *hctx {
 			c.cancelFromAnywhere(parent.Err())
 		})
 	}
-	return c
 }
 
 // nearestHctx finds the hub context that ctx is, or that ctx only wraps

@@ -71,7 +71,7 @@ func (g *Group) Spawn(ctx context.Context, fn func(ctx context.Context) error, o
 		return nil, err
 	}
 	t := Spawn(ctx, fn, opts...)
-	g.track(t.task)
+	g.track(&t.task)
 	return t, nil
 }
 
@@ -81,7 +81,7 @@ func SpawnIn[T any](ctx context.Context, g *Group, fn func(ctx context.Context) 
 		return nil, err
 	}
 	t := SpawnValue(ctx, fn, opts...)
-	g.track(t.task)
+	g.track(&t.task)
 	return t, nil
 }
 

@@ -45,16 +45,8 @@ func SpawnOn[T any](hb *Hub, fn func(ctx context.Context) (T, error), opts ...Sp
 	f := &Future[T]{}
 	h := hb.h
 	ok := h.submit(func() {
-		cfg := spawnConfig{origin: fn}
-		for _, o := range opts {
-			o(&cfg)
-		}
 		t := &Task[T]{}
-		t.task = h.spawn(h.main.ctx, nil, func(ctx context.Context) error {
-			v, err := fn(ctx)
-			t.value = v
-			return err
-		}, cfg)
+		h.spawn(&t.task, h.main.ctx, nil, t.valueOf(fn), config(fn, opts))
 		t.OnDone(func() {
 			if t.err != nil {
 				f.Fail(t.err)

@@ -14,14 +14,18 @@ import (
 
 // A hub runs tasks on one goroutine: the one that called Run.
 type hub struct {
-	clock   clock
-	poller  *poll.Poller
-	current atomic.Pointer[task] // the running task; nil between tasks
-	ready   deque[*task]         // the ready queue, FIFO
-	timers  timerHeap
-	live    liveList // tasks not yet done
-	nextID  uint64
-	main    *task
+	clock      clock
+	poller     *poll.Poller
+	current    *task        // the running task; nil when the hub's own fiber runs
+	ready      deque[*task] // the ready queue, FIFO
+	timers     timerHeap
+	live       liveList // tasks not yet done
+	nextID     uint64
+	main       *task
+	sched      *coro.Sched
+	root       *coro.Fiber   // the hub's own: the goroutine that called Run
+	budget     int           // tasks left to run in this round
+	idleFibers []*coro.Fiber // fibers whose task ended, kept for the next
 
 	// refs counts what may still wake the hub from outside: watched
 	// foreign contexts. pending counts I/O and offloaded calls in flight,
@@ -38,8 +42,9 @@ type hub struct {
 	closed   bool // guarded by inboxMu
 	events   []poll.Event
 	offload  offload
-	watch    *watchdog     // nil unless the Watchdog option is given
-	switches atomic.Uint64 // counts task switches, for the watchdog
+	watch    *watchdog            // nil unless the Watchdog option is given
+	switches atomic.Uint64        // counts task switches, for the watchdog
+	watched  atomic.Pointer[task] // the running task, for the watchdog
 }
 
 // Option configures Run.
@@ -77,12 +82,14 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...Opti
 		return fmt.Errorf("corio: start hub: %w", err)
 	}
 	h := &hub{poller: p, clock: clock{virtual: cfg.virtual, start: time.Now()}}
+	h.sched, h.root = coro.NewSched()
 	h.offload.limit = cfg.blockingLimit
 	if h.offload.limit < 1 {
 		h.offload.limit = DefaultBlockingLimit
 	}
 	h.startWatchdog(cfg.watchThreshold, cfg.watchReport)
-	h.main = h.spawn(ctx, nil, main, spawnConfig{name: "main"})
+	h.main = &task{}
+	h.spawn(h.main, ctx, nil, main, spawnConfig{name: "main"})
 	loopErr := h.loop()
 	h.shutdown()
 	if loopErr != nil {
@@ -98,37 +105,64 @@ type spawnConfig struct {
 	origin any
 }
 
-// spawn makes a task running fn under parent ctx and puts it in the ready
-// queue (or on a timer, for After).
-func (h *hub) spawn(ctx context.Context, parent *task, fn func(context.Context) error, cfg spawnConfig) *task {
+// spawn makes t, a zero task (kept inside the caller's Task so that a
+// spawn allocates little), a task running fn under parent ctx, and puts it
+// in the ready queue (or on a timer, for After).
+func (h *hub) spawn(t *task, ctx context.Context, parent *task, fn func(context.Context) error, cfg spawnConfig) {
 	h.nextID++
-	t := &task{hub: h, id: h.nextID, name: cfg.name, parent: parent, run: fn}
+	t.hub, t.id, t.name, t.parent, t.run = h, h.nextID, cfg.name, parent, fn
 	t.timer.index = -1
 	t.timer.task = t
-	t.ctx = h.newCtx(ctx, t)
+	t.ctx = &t.ownCtx
+	h.initCtx(t.ctx, ctx, t)
 	origin := cfg.origin
 	if origin == nil {
 		origin = fn
 	}
-	t.co = coro.New(t.body, coro.Config[struct{}]{Origin: origin})
+	t.origin = origin
 	h.live.push(t)
 	if cfg.after > 0 {
 		t.state = TaskWaiting
 		t.waitsOn = "start after " + cfg.after.String()
 		h.timers.push(&t.timer, h.clock.read()+int64(cfg.after))
-		return t
+		return
 	}
 	t.state = TaskReady
 	h.ready.pushBack(t)
-	return t
 }
 
-// body is the task's coroutine function.
-func (t *task) body(_ *coro.Coro[struct{}, struct{}], _ struct{}) (struct{}, error) {
+// Body is the task's work, run on its fiber (coro.Program).
+func (t *task) Body() {
 	if t.hub.watch != nil {
 		t.goid.Store(goid())
 	}
-	return struct{}{}, t.run(t.ctx)
+	t.err = t.run(t.ctx)
+}
+
+// Exit records the end of the task's body and picks who runs next
+// (coro.Program).
+func (t *task) Exit() *coro.Fiber {
+	err := t.err
+	switch {
+	case t.fiber.Failure() != nil:
+		err = t.fiber.Failure()
+	case t.fiber.Unwound():
+		if err = t.ctx.Err(); err == nil {
+			err = ErrHubClosed
+		}
+	}
+	h := t.hub
+	f := t.fiber
+	t.fiber = nil
+	h.finish(t, err)
+	if t == h.main {
+		h.budget = 0 // Run ends now: the others run no further
+	}
+	if !h.stopping && len(h.idleFibers) < maxIdleFibers {
+		f.Recycle()
+		h.idleFibers = append(h.idleFibers, f)
+	}
+	return h.pickNext()
 }
 
 // displayName is the name, or task-<id> for a task given none.
@@ -139,22 +173,65 @@ func (t *task) displayName() string {
 	return "task-" + strconv.FormatUint(t.id, 10)
 }
 
-// resume runs t until it waits or ends.
-func (h *hub) resume(t *task) {
-	if t.co.State() == coro.Created && t.ctx.Err() != nil {
-		t.co.Close() // killed before it started: it never runs
-		h.finish(t, t.ctx.Err())
-		return
+// pickNext takes the next task of the round from the ready queue and
+// makes it the running one; with the round's budget spent, it gives the
+// hub's own fiber, whose loop fires timers and polls before the next
+// round. A task killed before it started is dropped: it never runs.
+func (h *hub) pickNext() *coro.Fiber {
+	for h.budget > 0 && h.ready.len() > 0 {
+		h.budget--
+		t := h.ready.popFront()
+		if t.fiber == nil {
+			if t.ctx.Err() != nil {
+				h.finish(t, t.ctx.Err())
+				continue
+			}
+			t.fiber = h.fiberFor(t)
+		}
+		h.current = t
+		t.state = TaskRunning
+		if h.watch != nil {
+			h.watched.Store(t)
+			h.switches.Add(1)
+		}
+		return t.fiber
 	}
-	h.current.Store(t)
+	h.current = nil
 	if h.watch != nil {
-		h.switches.Add(1)
+		h.watched.Store(nil)
 	}
-	t.state = TaskRunning
-	_, err := t.co.Send(struct{}{})
-	h.current.Store(nil)
-	if t.co.State() == coro.Closed {
-		h.finish(t, err)
+	return h.root
+}
+
+// roundSwitches is how many task switches a round may make, at least:
+// the hub fires timers, runs what other goroutines submitted and polls for
+// I/O between rounds.
+const roundSwitches = 64
+
+// maxIdleFibers bounds the fibers a hub keeps for tasks to come: each
+// holds a parked goroutine.
+const maxIdleFibers = 256
+
+// fiberFor gives t, about to run for the first time, a fiber: an idle one
+// if there is one, else a new one.
+func (h *hub) fiberFor(t *task) *coro.Fiber {
+	if n := len(h.idleFibers); n > 0 {
+		f := h.idleFibers[n-1]
+		h.idleFibers[n-1] = nil
+		h.idleFibers = h.idleFibers[:n-1]
+		f.Rebind(t, t.origin)
+		return f
+	}
+	return h.sched.New(t, t.origin)
+}
+
+// runRound runs, from the hub's fiber, the tasks that are ready, passing
+// control from one to the next directly, until none is ready or the round
+// has made max(roundSwitches, tasks ready at its start) switches.
+func (h *hub) runRound() {
+	if n := h.ready.len(); n > 0 {
+		h.budget = max(n, roundSwitches)
+		h.root.Switch(h.pickNext())
 	}
 }
 
@@ -163,6 +240,14 @@ func (h *hub) finish(t *task, err error) {
 	t.state = TaskDone
 	t.err = err
 	h.live.remove(t)
+	// A task unwound at shutdown ends inside a wait: take it off the lists.
+	if t.waitList != nil {
+		t.waitList.removeWait(t)
+	}
+	if c := t.waitCtx; c != nil {
+		c.waiters.removeCtx(t)
+		t.waitCtx = nil
+	}
 	if t.timer.index >= 0 {
 		h.timers.remove(&t.timer)
 	}
@@ -229,8 +314,17 @@ func (h *hub) drainInbox() {
 }
 
 // running finds the running task of the hub ctx belongs to: the task a
-// cooperative call made with ctx suspends.
+// cooperative call made with ctx suspends. The common case, a task's own
+// context or one made by WithCancel or WithTimeout, is inlined into the
+// callers.
 func running(ctx context.Context) (*task, error) {
+	if c, ok := ctx.(*hctx); ok && c.hub.current != nil {
+		return c.hub.current, nil
+	}
+	return runningSlow(ctx)
+}
+
+func runningSlow(ctx context.Context) (*task, error) {
 	c := nearestHctx(ctx)
 	if c == nil {
 		if t, ok := ctx.Value(taskKey{}).(*task); ok {
@@ -239,7 +333,7 @@ func running(ctx context.Context) (*task, error) {
 			return nil, ErrNoTask
 		}
 	}
-	t := c.hub.current.Load()
+	t := c.hub.current
 	if t == nil {
 		return nil, ErrNoTask
 	}

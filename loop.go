@@ -13,9 +13,7 @@ func (h *hub) loop() error {
 	for {
 		// Run the tasks ready now; those they make ready run next round,
 		// after timers and I/O have had their turn.
-		for n := h.ready.len(); n > 0; n-- {
-			h.resume(h.ready.popFront())
-		}
+		h.runRound()
 		if h.main.state == TaskDone {
 			return nil
 		}
@@ -109,9 +107,7 @@ func (h *hub) shutdown() {
 		if h.inboxLen.Load() != 0 {
 			h.drainInbox()
 		}
-		for n := h.ready.len(); n > 0; n-- {
-			h.resume(h.ready.popFront())
-		}
+		h.runRound()
 	}
 	h.endLeftovers()
 	h.waitOffloaded()
@@ -136,13 +132,24 @@ func (h *hub) shutdown() {
 // never run; the others are unwound where they wait.
 func (h *hub) endLeftovers() {
 	for t := h.live.head; t != nil; t = h.live.head {
-		t.co.Close()
-		err := t.ctx.Err()
-		if err == nil {
-			err = ErrHubClosed
+		if t.fiber == nil { // never started
+			err := t.ctx.Err()
+			if err == nil {
+				err = ErrHubClosed
+			}
+			h.finish(t, err)
+			continue
 		}
-		h.finish(t, err)
+		// Its exit finishes it; the budget of 0 brings control back here.
+		h.budget = 0
+		h.current = t
+		t.state = TaskRunning
+		h.root.Unwind(t.fiber)
 	}
+	for _, f := range h.idleFibers {
+		h.root.Unwind(f) // an idle fiber's goroutine just ends
+	}
+	h.idleFibers = nil
 }
 
 // liveList is the intrusive list of the hub's tasks not yet done.

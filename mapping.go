@@ -126,7 +126,7 @@ func ImapUnordered[In, Out any](ctx context.Context, g *Group, in iter.Seq[In], 
 				return
 			}
 			started = append(started, t)
-			c.watch(cur.hub, t.task, t)
+			c.watch(cur.hub, &t.task, t)
 			if !give() {
 				return
 			}

@@ -26,8 +26,12 @@ func (t *task) info() TaskInfo {
 	if t.state == TaskWaiting {
 		i.WaitsOn = t.waitsOn
 	}
-	if t.state != TaskRunning && t.state != TaskDone {
-		i.Where = t.co.Where()
+	switch {
+	case t.state == TaskRunning || t.state == TaskDone:
+	case t.fiber == nil:
+		i.Where = coro.EntryOf(t.origin)
+	default:
+		i.Where = t.hub.sched.Running().Where(t.fiber)
 	}
 	return i
 }

@@ -18,19 +18,15 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	if err := t.interrupted(ctx); err != nil {
 		return err
 	}
-	if d <= 0 {
-		return t.yield(ctx)
-	}
 	h := t.hub
-	h.timers.push(&t.timer, h.clock.read()+int64(d))
-	return t.park(ctx, "sleep")
-}
-
-// yield puts t at the back of the ready queue and switches to the hub.
-func (t *task) yield(ctx context.Context) error {
+	if d > 0 {
+		h.timers.push(&t.timer, h.clock.read()+int64(d))
+		return t.park(ctx, "sleep")
+	}
+	// Yield: to the back of the ready queue, and on to the next task.
 	t.state = TaskReady
-	t.hub.ready.pushBack(t)
-	t.co.Yield(struct{}{})
+	h.ready.pushBack(t)
+	t.fiber.Switch(h.pickNext())
 	return t.interrupted(ctx)
 }
 

@@ -5,15 +5,34 @@ import (
 	"time"
 )
 
-// A SpawnOption configures Spawn and SpawnValue.
-type SpawnOption func(*spawnConfig)
+// A SpawnOption configures Spawn and SpawnValue. Options are plain values
+// (not functions) so that applying them allocates nothing.
+type SpawnOption struct {
+	name    string
+	hasName bool
+	after   time.Duration
+}
 
 // Name names the task, for run info and errors (default "task-<id>").
-func Name(name string) SpawnOption { return func(c *spawnConfig) { c.name = name } }
+func Name(name string) SpawnOption { return SpawnOption{name: name, hasName: true} }
 
 // After starts the task after d instead of at the spawner's next wait
 // (gevent's spawn_later).
-func After(d time.Duration) SpawnOption { return func(c *spawnConfig) { c.after = d } }
+func After(d time.Duration) SpawnOption { return SpawnOption{after: d} }
+
+// config applies opts, later ones winning, to a spawnConfig for origin.
+func config(origin any, opts []SpawnOption) spawnConfig {
+	cfg := spawnConfig{origin: origin}
+	for _, o := range opts {
+		if o.hasName {
+			cfg.name = o.name
+		}
+		if o.after != 0 {
+			cfg.after = o.after
+		}
+	}
+	return cfg
+}
 
 // Spawn starts fn as a new task on the hub of ctx and returns it at once:
 // the task first runs when the spawner waits, like gevent.spawn. Its
@@ -25,7 +44,7 @@ func After(d time.Duration) SpawnOption { return func(c *spawnConfig) { c.after 
 // error). Other goroutines use Hub.Spawn.
 func Spawn(ctx context.Context, fn func(ctx context.Context) error, opts ...SpawnOption) *Task[struct{}] {
 	t := &Task[struct{}]{}
-	t.task = spawnWith(ctx, fn, fn, opts)
+	spawnWith(&t.task, ctx, fn, fn, opts)
 	return t
 }
 
@@ -33,22 +52,24 @@ func Spawn(ctx context.Context, fn func(ctx context.Context) error, opts ...Spaw
 // as its value (gevent's Greenlet.value).
 func SpawnValue[T any](ctx context.Context, fn func(ctx context.Context) (T, error), opts ...SpawnOption) *Task[T] {
 	t := &Task[T]{}
-	t.task = spawnWith(ctx, func(ctx context.Context) error {
-		v, err := fn(ctx)
-		t.value = v
-		return err
-	}, fn, opts)
+	spawnWith(&t.task, ctx, t.valueOf(fn), fn, opts)
 	return t
 }
 
-func spawnWith(ctx context.Context, run func(context.Context) error, origin any, opts []SpawnOption) *task {
+// valueOf adapts fn to a task's run function that keeps fn's result as
+// the task's value.
+func (t *Task[T]) valueOf(fn func(ctx context.Context) (T, error)) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		v, err := fn(ctx)
+		t.value = v
+		return err
+	}
+}
+
+func spawnWith(t *task, ctx context.Context, run func(context.Context) error, origin any, opts []SpawnOption) {
 	h := hubOf(ctx)
 	if h == nil {
 		panic("corio: Spawn with a context of no hub: spawn from a task, with the context it was given")
 	}
-	cfg := spawnConfig{origin: origin}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	return h.spawn(ctx, h.current.Load(), run, cfg)
+	h.spawn(t, ctx, h.current, run, config(origin, opts))
 }

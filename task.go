@@ -42,11 +42,11 @@ type task struct {
 	name   string
 	parent *task
 	ctx    *hctx
-	co     *coro.Coro[struct{}, struct{}]
+	fiber  *coro.Fiber // what it runs on: nil until it first runs, and once it has ended
+	origin any         // the user's function, for Where before it starts
 	run    func(ctx context.Context) error
 	state  TaskState
 	err    error
-	delay  int64 // spawn after this long (SpawnOption After)
 
 	// waiting
 	wakeErr  error     // why the wait ended: nil, or the context's error
@@ -66,6 +66,8 @@ type task struct {
 	livePrev, liveNext *task // the hub's list of tasks not yet done
 
 	goid atomic.Uint64 // its goroutine, for the watchdog's report
+
+	ownCtx hctx // what ctx points to: kept here to save an allocation
 }
 
 // taskList is an intrusive FIFO list of tasks. A task is in at most one
@@ -129,7 +131,7 @@ func (l *taskList) removeCtx(t *task) {
 // Its methods that wait take a context of a running task of the same hub;
 // the others may be called from any task of the hub.
 type Task[T any] struct {
-	*task
+	task
 	value T
 }
 

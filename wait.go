@@ -2,10 +2,22 @@ package corio
 
 import "context"
 
+// The waits below are written flat on purpose: every frame between a
+// task's call and the fiber switch costs a mispredicted return when the
+// task wakes, so the hot paths call Fiber.Switch from the function the
+// user called, or one below it.
+
 // interrupted is the error a wait of t with ctx must return at once: ctx's
 // error, or the error of t's own context (a killed task keeps failing its
-// waits whatever context it passes).
+// waits whatever context it passes). Its common case is inlined.
 func (t *task) interrupted(ctx context.Context) error {
+	if ctx == context.Context(t.ctx) && t.ctx.Err() == nil {
+		return nil
+	}
+	return t.interruptedSlow(ctx)
+}
+
+func (t *task) interruptedSlow(ctx context.Context) error {
 	err := ctx.Err()
 	if err == nil && ctx != context.Context(t.ctx) {
 		err = t.ctx.Err()
@@ -15,23 +27,37 @@ func (t *task) interrupted(ctx context.Context) error {
 		// that a task looping on failed waits cannot keep it forever.
 		t.state = TaskReady
 		t.hub.ready.pushBack(t)
-		t.co.Yield(struct{}{})
+		t.fiber.Switch(t.hub.pickNext())
 	}
 	return err
 }
 
-// waitIn parks t in list until someone wakes it, ctx ends or t is killed.
+// waitIn parks t in list until someone wakes it, ctx ends or t is killed,
+// and returns why the wait ended (nil, or a context's error, or what the
+// waker passed).
 func (t *task) waitIn(ctx context.Context, list *taskList, what string) error {
 	if err := t.interrupted(ctx); err != nil {
 		return err
 	}
 	list.pushWait(t)
-	return t.park(ctx, what)
+	c, ok := ctx.(*hctx)
+	if !ok {
+		return t.park(ctx, what)
+	}
+	t.waitsOn = what
+	t.seq++
+	t.waitCtx = c
+	c.waiters.pushCtx(t)
+	t.state = TaskWaiting
+	t.fiber.Switch(t.hub.pickNext())
+	err := t.wakeErr
+	t.wakeErr = nil
+	return err
 }
 
 // park suspends t until it is woken, watching ctx and t's own context, and
-// returns why the wait ended (nil, or a context's error). t must be the
-// running task and have put itself wherever its waker will find it.
+// returns why the wait ended. t must be the running task and have put
+// itself wherever its waker will find it.
 func (t *task) park(ctx context.Context, what string) error {
 	t.waitsOn = what
 	t.seq++
@@ -43,7 +69,7 @@ func (t *task) park(ctx context.Context, what string) error {
 		return t.parkForeign(ctx)
 	}
 	t.state = TaskWaiting
-	t.co.Yield(struct{}{})
+	t.fiber.Switch(t.hub.pickNext())
 	err := t.wakeErr
 	t.wakeErr = nil
 	return err
@@ -68,7 +94,7 @@ func (t *task) parkForeign(ctx context.Context) error {
 		h.refs--
 	}()
 	t.state = TaskWaiting
-	t.co.Yield(struct{}{})
+	t.fiber.Switch(h.pickNext())
 	err := t.wakeErr
 	t.wakeErr = nil
 	return err

@@ -77,7 +77,7 @@ func (w *watchdog) run(every time.Duration) {
 
 // check compares what the hub does now with the last check.
 func (w *watchdog) check(now time.Time) {
-	sw, cur := w.h.switches.Load(), w.h.current.Load()
+	sw, cur := w.h.switches.Load(), w.h.watched.Load()
 	if cur == nil || sw != w.lastSwitch {
 		w.lastSwitch, w.since, w.reported = sw, now, false
 		return

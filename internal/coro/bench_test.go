@@ -32,3 +32,25 @@ func BenchmarkCoroResume(b *testing.B) {
 		c.Send(i)
 	}
 }
+
+// BenchmarkFiberSwitch: one round trip between two fibers (two switches).
+func BenchmarkFiberSwitch(b *testing.B) {
+	b.ReportAllocs()
+	s, root := NewSched()
+	var ping, pong *Fiber
+	n := b.N
+	ping = s.New(Funcs{func() {
+		for range n {
+			ping.Switch(pong)
+		}
+	}, func() *Fiber { return root }}, nil)
+	pong = s.New(Funcs{func() {
+		for {
+			pong.Switch(ping)
+		}
+	}, func() *Fiber { return root }}, nil)
+	b.ResetTimer()
+	root.Switch(ping)
+	b.StopTimer()
+	root.Unwind(pong)
+}
