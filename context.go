@@ -34,7 +34,8 @@ type hctx struct {
 	prevSib, nextSib *hctx
 	waiters          taskList    // tasks waiting with this context
 	stopForeign      func() bool // the AfterFunc watching a foreign parent
-	propagated       bool        // the hub has done the rest of the cancellation
+	foreign          *foreignWatch
+	propagated       bool // the hub has done the rest of the cancellation
 }
 
 type hctxKey struct{}
@@ -74,7 +75,7 @@ func (h *hub) initCtx(c *hctx, parent context.Context, t *task) {
 		return
 	}
 	if parent.Done() != nil {
-		h.refs++ // a foreign cancellation may come
+		c.foreign = h.watchForeign(parent)
 		c.stopForeign = context.AfterFunc(parent, func() {
 			c.cancelFromAnywhere(parent.Err())
 		})
@@ -202,7 +203,8 @@ func (c *hctx) release() {
 	if c.stopForeign != nil {
 		c.stopForeign()
 		c.stopForeign = nil
-		c.hub.refs--
+		c.hub.unwatchForeign(c.foreign)
+		c.foreign = nil
 	}
 }
 
@@ -289,4 +291,37 @@ func WithDeadline(parent context.Context, d time.Time) (context.Context, context
 		return context.WithDeadline(parent, d)
 	}
 	return WithTimeout(parent, time.Duration(up.hub.clock.fromWall(d)-up.hub.clock.read()))
+}
+
+// A foreignWatch is a context from outside the hub whose cancellation the
+// hub waits for, through context.AfterFunc and the inbox.
+type foreignWatch struct{ ctx context.Context }
+
+func (h *hub) watchForeign(ctx context.Context) *foreignWatch {
+	w := &foreignWatch{ctx}
+	h.foreign = append(h.foreign, w)
+	return w
+}
+
+func (h *hub) unwatchForeign(w *foreignWatch) {
+	for i, x := range h.foreign {
+		if x == w {
+			last := len(h.foreign) - 1
+			h.foreign[i] = h.foreign[last]
+			h.foreign[last] = nil
+			h.foreign = h.foreign[:last]
+			return
+		}
+	}
+}
+
+// foreignEnded reports whether a watched foreign context has ended, so
+// that the news is on its way to the hub.
+func (h *hub) foreignEnded() bool {
+	for _, w := range h.foreign {
+		if w.ctx.Err() != nil {
+			return true
+		}
+	}
+	return false
 }

@@ -33,10 +33,11 @@
 // # Nothing hangs silently
 //
 // When the main task waits and nothing can ever wake it (no ready task,
-// timer, I/O, offloaded call or watched context), Run returns a
-// *DeadlockError naming each waiting task and where it waits, as gevent's
-// LoopExit does. Run's own context is not counted: a program waiting only
-// for Ctrl-C is reported.
+// timer, I/O, offloaded call, Future or context of the standard library
+// that may still be cancelled), Run returns a *DeadlockError naming each
+// waiting task and where it waits, as gevent's LoopExit does. A
+// cancellable context given to Run counts: a server waiting for the
+// context of signal.NotifyContext waits, it is not a deadlock.
 //
 // # Time
 //

@@ -27,10 +27,12 @@ type hub struct {
 	budget     int           // tasks left to run in this round
 	idleFibers []*coro.Fiber // fibers whose task ended, kept for the next
 
-	// refs counts what may still wake the hub from outside: watched
-	// foreign contexts. pending counts I/O and offloaded calls in flight,
-	// which also keep the virtual clock from jumping.
+	// refs counts what may still wake the hub from outside: Futures
+	// waited on (and foreign contexts watched, listed in foreign).
+	// pending counts I/O and offloaded calls in flight, which also keep
+	// the virtual clock from jumping.
 	refs     int
+	foreign  []*foreignWatch
 	pending  int
 	stopping bool // the main task has ended: the rest are being ended
 

@@ -55,15 +55,18 @@ func (h *hub) fireTimers() {
 // wake-up. With nothing that could ever happen, it reports a deadlock.
 func (h *hub) idle() error {
 	next := h.timers.peek()
-	if h.clock.virtual && h.pending == 0 && h.inboxLen.Load() == 0 && next != nil {
-		h.clock.now = next.when
-		return nil
-	}
-	if next == nil && h.refs == 0 && h.pending == 0 && h.inboxLen.Load() == 0 {
-		return h.deadlock()
-	}
 	timeout := time.Duration(-1)
-	if next != nil {
+	switch {
+	case h.clock.virtual && h.pending == 0 && h.inboxLen.Load() == 0 && next != nil:
+		if !h.foreignEnded() {
+			h.clock.now = next.when
+			return nil
+		}
+		// A watched context has ended (cancelled by a task, typically):
+		// its wake-up is on its way, and comes before time moves.
+	case next == nil && h.refs == 0 && len(h.foreign) == 0 && h.pending == 0 && h.inboxLen.Load() == 0:
+		return h.deadlock()
+	case next != nil && !h.clock.virtual:
 		timeout = max(time.Duration(next.when-h.clock.read()), 0)
 	}
 	h.sleeping.Store(true)

@@ -81,7 +81,7 @@ func (t *task) park(ctx context.Context, what string) error {
 func (t *task) parkForeign(ctx context.Context) error {
 	h := t.hub
 	seq := t.seq
-	h.refs++
+	w := h.watchForeign(ctx)
 	stop := context.AfterFunc(ctx, func() {
 		h.submit(func() {
 			if t.seq == seq {
@@ -91,7 +91,7 @@ func (t *task) parkForeign(ctx context.Context) error {
 	})
 	defer func() {
 		stop()
-		h.refs--
+		h.unwatchForeign(w)
 	}()
 	t.state = TaskWaiting
 	t.fiber.Switch(h.pickNext())

@@ -279,15 +279,19 @@ func (f *Fiber) Where(target *Fiber) Location {
 // Unwind switches to target, a parked fiber, making the Switch it is
 // parked in panic so that its stack unwinds and its deferred calls run;
 // then its Exit runs as for a body that returned. An idle fiber simply
-// ends, and f runs again at once. Every later switch back
-// to it panics again, so a deferred call that waits cannot keep it alive.
-// f must be the running fiber; it runs again when some fiber switches back
-// to it (target's exit, typically).
+// ends. A deferred call that switches away is switched back to and
+// panics again, so a deferred call that waits cannot keep the fiber alive;
+// Unwind returns once target has ended. f must be the running fiber, and
+// target's Exit should hand control back to it.
 func (f *Fiber) Unwind(target *Fiber) {
 	if target.state != Suspended {
 		return
 	}
 	target.unwinding = true
 	target.unwinder = f
-	f.Switch(target)
+	// A deferred call that switches away comes back here; each switch
+	// back panics again, until the fiber has ended.
+	for target.state != Closed {
+		f.Switch(target)
+	}
 }
