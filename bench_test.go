@@ -2,6 +2,8 @@ package corio_test
 
 import (
 	"context"
+	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -54,26 +56,26 @@ func BenchmarkBaselineGoWaitGroup(b *testing.B) {
 	}
 }
 
-// BenchmarkSleep0: one Sleep(ctx, 0) with another task ready, which yields
-// the same way: per call, one switch away and one back.
+// BenchmarkSleep0: one Sleep(ctx, 0) with another task ready, which
+// yields the same way: per yield, one switch from a task to the other.
+// Two tasks yield b.N times between them, so a round trip is two ops.
 func BenchmarkSleep0(b *testing.B) {
 	b.ReportAllocs()
 	runBench(b, func(ctx context.Context) error {
-		stop := false
-		other := corio.Spawn(ctx, func(ctx context.Context) error {
-			for !stop {
-				corio.Sleep(ctx, 0)
+		yielder := func(n int) func(ctx context.Context) error {
+			return func(ctx context.Context) error {
+				for range n {
+					if err := corio.Sleep(ctx, 0); err != nil {
+						return err
+					}
+				}
+				return nil
 			}
-			return nil
-		})
-		corio.Sleep(ctx, 0)
-		b.ResetTimer()
-		for range b.N {
-			corio.Sleep(ctx, 0)
 		}
-		b.StopTimer()
-		stop = true
-		return other.Join(ctx)
+		a := corio.Spawn(ctx, yielder(b.N/2))
+		other := corio.Spawn(ctx, yielder(b.N-b.N/2))
+		b.ResetTimer()
+		return corio.JoinAll(ctx, a, other)
 	})
 }
 
@@ -101,6 +103,38 @@ func BenchmarkEventHandoff(b *testing.B) {
 				return err
 			}
 			pong.Clear()
+		}
+		return other.Join(ctx)
+	})
+}
+
+// BenchmarkQueueHandoff: one round trip between two tasks through two
+// queues: ping puts to one and gets from the other, pong the reverse.
+func BenchmarkQueueHandoff(b *testing.B) {
+	b.ReportAllocs()
+	runBench(b, func(ctx context.Context) error {
+		ping, pong := corio.NewQueue[int](1), corio.NewQueue[int](1)
+		n := b.N
+		other := corio.Spawn(ctx, func(ctx context.Context) error {
+			for range n {
+				v, err := ping.Get(ctx)
+				if err != nil {
+					return err
+				}
+				if err := pong.Put(ctx, v+1); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		b.ResetTimer()
+		for i := range n {
+			if err := ping.Put(ctx, i); err != nil {
+				return err
+			}
+			if v, err := pong.Get(ctx); err != nil || v != i+1 {
+				return fmt.Errorf("got %d, %v", v, err)
+			}
 		}
 		return other.Join(ctx)
 	})
@@ -134,12 +168,13 @@ func BenchmarkTimers(b *testing.B) {
 		err := corio.Run(context.Background(), func(ctx context.Context) error {
 			fired := 0
 			var all corio.Event
+			fire := func() {
+				if fired++; fired == n {
+					all.Set()
+				}
+			}
 			for i := range n {
-				corio.AfterFunc(ctx, time.Duration(i*7919%batch)*time.Microsecond, func() {
-					if fired++; fired == n {
-						all.Set()
-					}
-				})
+				corio.AfterFunc(ctx, time.Duration(i*7919%batch)*time.Microsecond, fire)
 			}
 			return all.Wait(ctx)
 		}, corio.VirtualClock())
@@ -147,4 +182,54 @@ func BenchmarkTimers(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// memoryInUse is the heap and stack memory in use after a collection.
+func memoryInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse + ms.StackInuse
+}
+
+// BenchmarkParkedTaskMemory: memory per task, for b.N tasks parked on an
+// Event (run with -benchtime 100000x for the figure in BENCHMARKS.md).
+// The time per op is not the point; B/task is.
+func BenchmarkParkedTaskMemory(b *testing.B) {
+	runBench(b, func(ctx context.Context) error {
+		var e corio.Event
+		park := func(ctx context.Context) error { return e.Wait(ctx) }
+		before := memoryInUse()
+		tasks := make([]corio.Joinable, b.N)
+		for i := range tasks {
+			tasks[i] = corio.Spawn(ctx, park)
+		}
+		corio.Sleep(ctx, 0) // every task runs and parks
+		after := memoryInUse()
+		b.ReportMetric(float64(after-before)/float64(b.N), "B/task")
+		e.Set()
+		return corio.JoinAll(ctx, tasks...)
+	})
+}
+
+// BenchmarkBaselineParkedGoroutineMemory: memory per goroutine, for b.N
+// goroutines parked on a channel.
+func BenchmarkBaselineParkedGoroutineMemory(b *testing.B) {
+	release := make(chan struct{})
+	var started, done sync.WaitGroup
+	before := memoryInUse()
+	for range b.N {
+		started.Add(1)
+		done.Add(1)
+		go func() {
+			started.Done()
+			<-release
+			done.Done()
+		}()
+	}
+	started.Wait()
+	after := memoryInUse()
+	b.ReportMetric(float64(after-before)/float64(b.N), "B/task")
+	close(release)
+	done.Wait()
 }

@@ -53,7 +53,6 @@ func (h *hub) newCtx(parent context.Context, t *task) *hctx {
 // initCtx makes c, a zero hctx, what newCtx returns.
 func (h *hub) initCtx(c *hctx, parent context.Context, t *task) {
 	c.parent, c.hub, c.task = parent, h, t
-	c.timer.index = -1
 	c.timer.ctx = c
 	if up := nearestHctx(parent); up != nil {
 		c.up = up

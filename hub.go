@@ -18,7 +18,7 @@ type hub struct {
 	poller     *poll.Poller
 	current    *task        // the running task; nil when the hub's own fiber runs
 	ready      deque[*task] // the ready queue, FIFO
-	timers     timerHeap
+	timers     timerQueue
 	live       liveList // tasks not yet done
 	nextID     uint64
 	main       *task
@@ -113,7 +113,6 @@ type spawnConfig struct {
 func (h *hub) spawn(t *task, ctx context.Context, parent *task, fn func(context.Context) error, cfg spawnConfig) {
 	h.nextID++
 	t.hub, t.id, t.name, t.parent, t.run = h, h.nextID, cfg.name, parent, fn
-	t.timer.index = -1
 	t.timer.task = t
 	t.ctx = &t.ownCtx
 	h.initCtx(t.ctx, ctx, t)
@@ -250,9 +249,7 @@ func (h *hub) finish(t *task, err error) {
 		c.waiters.removeCtx(t)
 		t.waitCtx = nil
 	}
-	if t.timer.index >= 0 {
-		h.timers.remove(&t.timer)
-	}
+	h.timers.remove(&t.timer)
 	t.ctx.detach()
 	for j := t.joiners.first(); j != nil; j = t.joiners.first() {
 		h.wake(j, nil)
@@ -277,9 +274,7 @@ func (h *hub) wake(t *task, err error) {
 		c.waiters.removeCtx(t)
 		t.waitCtx = nil
 	}
-	if t.timer.index >= 0 {
-		h.timers.remove(&t.timer)
-	}
+	h.timers.remove(&t.timer)
 	t.state = TaskReady
 	h.ready.pushBack(t)
 }

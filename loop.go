@@ -36,8 +36,7 @@ func (h *hub) fireTimers() {
 		return
 	}
 	now := h.clock.read()
-	for tm := h.timers.peek(); tm != nil && tm.when <= now; tm = h.timers.peek() {
-		h.timers.remove(tm)
+	for tm := h.timers.pop(now); tm != nil; tm = h.timers.pop(now) {
 		switch {
 		case tm.task != nil:
 			h.wake(tm.task, nil)
@@ -54,20 +53,20 @@ func (h *hub) fireTimers() {
 // otherwise it sleeps in the poller until the next timer, an event or a
 // wake-up. With nothing that could ever happen, it reports a deadlock.
 func (h *hub) idle() error {
-	next := h.timers.peek()
+	next, hasTimer := h.timers.nextWhen()
 	timeout := time.Duration(-1)
 	switch {
-	case h.clock.virtual && h.pending == 0 && h.inboxLen.Load() == 0 && next != nil:
+	case h.clock.virtual && h.pending == 0 && h.inboxLen.Load() == 0 && hasTimer:
 		if !h.foreignEnded() {
-			h.clock.now = next.when
+			h.clock.now = max(h.clock.now, next)
 			return nil
 		}
 		// A watched context has ended (cancelled by a task, typically):
 		// its wake-up is on its way, and comes before time moves.
-	case next == nil && h.refs == 0 && len(h.foreign) == 0 && h.pending == 0 && h.inboxLen.Load() == 0:
+	case !hasTimer && h.refs == 0 && len(h.foreign) == 0 && h.pending == 0 && h.inboxLen.Load() == 0:
 		return h.deadlock()
-	case next != nil && !h.clock.virtual:
-		timeout = max(time.Duration(next.when-h.clock.read()), 0)
+	case hasTimer && !h.clock.virtual:
+		timeout = max(time.Duration(next-h.clock.read()), 0)
 	}
 	h.sleeping.Store(true)
 	if h.inboxLen.Load() != 0 { // submitted between the check above and now

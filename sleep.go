@@ -76,7 +76,7 @@ func AfterFunc(ctx context.Context, d time.Duration, fn func()) *Timer {
 // Stop keeps the timer from firing and reports whether it was pending.
 // It must be called on the timer's hub.
 func (tm *Timer) Stop() bool {
-	if tm.t.index < 0 {
+	if !tm.t.pending() {
 		return false
 	}
 	tm.hub.timers.remove(&tm.t)

@@ -1,100 +1,233 @@
 package corio
 
-// A timer is an entry of the hub's timer heap. When it is due, the hub
+import "math/bits"
+
+// A timer is an entry of the hub's timer queue. When it is due, the hub
 // wakes its task, or cancels its context with DeadlineExceeded, or calls
 // fn. Timers due at the same time fire in the order they were set.
 type timer struct {
-	when  int64
-	seq   uint64
-	index int // position in the heap; -1 when not scheduled
-	task  *task
-	ctx   *hctx
-	fn    func()
+	seq  uint64 // the queue entry that is this timer's; 0 when not pending
+	task *task
+	ctx  *hctx
+	fn   func()
 }
 
-// timerHeap is a 4-ary min-heap on (when, seq): shallower than a binary
-// heap, so a million timers take 10 levels instead of 20.
-type timerHeap struct {
-	items []*timer
-	seq   uint64
+// pending reports whether the timer is scheduled.
+func (t *timer) pending() bool { return t.seq != 0 }
+
+// timerEntry is a slot of the queue. The keys live in the slot itself, so
+// that the queue sorts within its own arrays and loads a timer only to
+// fire it (a cache miss each, at a million timers).
+type timerEntry struct {
+	when int64
+	seq  uint64
+	t    *timer
 }
 
-func (h *timerHeap) less(a, b *timer) bool {
-	return a.when < b.when || (a.when == b.when && a.seq < b.seq)
+func (e *timerEntry) less(o *timerEntry) bool {
+	return e.when < o.when || (e.when == o.when && e.seq < o.seq)
 }
 
-func (h *timerHeap) len() int { return len(h.items) }
+// live reports whether the entry is still its timer's: a removed or
+// rescheduled timer leaves its old entry behind, dead.
+func (e *timerEntry) live() bool { return e.t.seq == e.seq }
 
-// push schedules t at when.
-func (h *timerHeap) push(t *timer, when int64) {
-	h.seq++
-	t.when, t.seq = when, h.seq
-	t.index = len(h.items)
-	h.items = append(h.items, t)
-	h.up(t.index)
+// timerQueue is a radix heap: a priority queue for keys that never go
+// below the last one taken, which is what timers on a monotonic clock are.
+// Keys are sorted into buckets by how they differ from last, one hex digit
+// at a time: bucket 0 holds the keys equal to last; bucket 16p+v holds the
+// keys whose highest digit that differs from last's is digit p, where
+// their digit is v. Buckets in index order hold ever larger keys. Pushing
+// is an append. Taking the least key empties the first bucket that has
+// entries into lower ones around its least key, so each entry moves down
+// at most once per digit, by sequential appends: cheap where a binary heap
+// of a million timers misses the cache at every level. Every bucket stays
+// in the order entries were pushed, so equal keys come out first-set
+// first.
+//
+// Removal is lazy: the entry stays, dead, until it reaches the front of
+// bucket 0 or dead entries outnumber live ones and they are swept out.
+type timerQueue struct {
+	buckets [256][]timerEntry
+	full    [4]uint64 // bit b is set when bucket b has entries
+	last    int64     // no key is below it
+	live    int       // pending timers
+	dead    int       // entries of removed timers still in buckets
+	seq     uint64
+
+	// next caches the least entry found (nextOK set) while nothing smaller
+	// has been pushed. It may be dead: its key is then only a lower bound,
+	// which is all that waiting needs.
+	next   timerEntry
+	nextOK bool
 }
 
-// remove unschedules t if it is scheduled.
-func (h *timerHeap) remove(t *timer) {
-	i := t.index
-	if i < 0 {
+// bucketOf is the bucket of key k relative to last.
+func bucketOf(k, last int64) int {
+	diff := uint64(k ^ last)
+	if diff == 0 {
+		return 0
+	}
+	p := (bits.Len64(diff) - 1) / 4
+	return p*16 + int(uint64(k)>>(4*p)&15)
+}
+
+func (q *timerQueue) add(b int, e timerEntry) {
+	if len(q.buckets[b]) == 0 {
+		q.full[b/64] |= 1 << (b % 64)
+	}
+	q.buckets[b] = append(q.buckets[b], e)
+}
+
+// firstFull is the first bucket after 0 that has entries, or -1.
+func (q *timerQueue) firstFull() int {
+	for w, bitsSet := range q.full {
+		if w == 0 {
+			bitsSet &^= 1
+		}
+		if bitsSet != 0 {
+			return w*64 + bits.TrailingZeros64(bitsSet)
+		}
+	}
+	return -1
+}
+
+// setEmpty empties bucket b, keeping its array for later appends.
+func (q *timerQueue) setEmpty(b int, keep []timerEntry) {
+	q.buckets[b] = keep[:0]
+	q.full[b/64] &^= 1 << (b % 64)
+}
+
+// len is the number of pending timers.
+func (q *timerQueue) len() int { return q.live }
+
+// push schedules t at when (rescheduling it if it is pending).
+func (q *timerQueue) push(t *timer, when int64) {
+	if t.pending() {
+		q.remove(t)
+	}
+	when = max(when, q.last)
+	q.seq++
+	t.seq = q.seq
+	e := timerEntry{when, q.seq, t}
+	q.add(bucketOf(when, q.last), e)
+	q.live++
+	if q.nextOK && e.less(&q.next) {
+		q.nextOK = false
+	}
+}
+
+// remove unschedules t if it is pending.
+func (q *timerQueue) remove(t *timer) {
+	if !t.pending() {
 		return
 	}
-	last := len(h.items) - 1
-	if i != last {
-		h.swap(i, last)
-	}
-	h.items[last] = nil
-	h.items = h.items[:last]
-	t.index = -1
-	if i != last {
-		h.down(i)
-		h.up(i)
+	t.seq = 0
+	q.live--
+	q.dead++
+	if q.dead > 64 && q.dead > q.live {
+		q.sweep()
 	}
 }
 
-// peek is the earliest timer, or nil.
-func (h *timerHeap) peek() *timer {
-	if len(h.items) == 0 {
-		return nil
+// nextWhen is the time of the earliest pending timer (or a time before
+// it, never after), and false if no timer is pending.
+func (q *timerQueue) nextWhen() (int64, bool) {
+	if q.live == 0 {
+		return 0, false
 	}
-	return h.items[0]
+	if !q.nextOK {
+		q.next, q.nextOK = q.least(), true
+	}
+	return q.next.when, true
 }
 
-func (h *timerHeap) swap(i, j int) {
-	h.items[i], h.items[j] = h.items[j], h.items[i]
-	h.items[i].index = i
-	h.items[j].index = j
-}
-
-func (h *timerHeap) up(i int) {
-	for i > 0 {
-		p := (i - 1) / 4
-		if !h.less(h.items[i], h.items[p]) {
-			return
+// pop removes and returns the earliest pending timer if it is due at now,
+// or nil. now must not go backwards between calls.
+func (q *timerQueue) pop(now int64) *timer {
+	for q.live > 0 {
+		if when, _ := q.nextWhen(); when > now {
+			return nil
 		}
-		h.swap(i, p)
-		i = p
+		// Bring the least key to bucket 0: keys are never below now from
+		// here on, and it is at most now, so it may become last.
+		q.nextOK = false
+		if len(q.buckets[0]) == 0 {
+			q.spill(q.next.when)
+		}
+		b := q.buckets[0]
+		e := b[0]
+		b[0] = timerEntry{}
+		if len(b) == 1 {
+			q.setEmpty(0, b[:0])
+		} else {
+			q.buckets[0] = b[1:]
+		}
+		if !e.live() {
+			q.dead--
+			continue
+		}
+		e.t.seq = 0
+		q.live--
+		return e.t
 	}
+	return nil
 }
 
-func (h *timerHeap) down(i int) {
-	n := len(h.items)
-	for {
-		first := 4*i + 1
-		if first >= n {
-			return
+// least finds the least entry, live or dead: the front of bucket 0, or
+// the least of the first bucket that has entries.
+func (q *timerQueue) least() timerEntry {
+	if b := q.buckets[0]; len(b) > 0 {
+		return b[0]
+	}
+	i := q.firstFull()
+	if i < 0 {
+		return timerEntry{}
+	}
+	b := q.buckets[i]
+	m := 0
+	for j := 1; j < len(b); j++ {
+		if b[j].less(&b[m]) {
+			m = j
 		}
-		min := first
-		for c := first + 1; c < first+4 && c < n; c++ {
-			if h.less(h.items[c], h.items[min]) {
-				min = c
+	}
+	return b[m]
+}
+
+// spill makes pivot, the least key, the new last: it empties the first
+// bucket that has entries into lower buckets (every entry goes lower, as
+// all share their digits down to the bucket's with pivot), keeping their
+// order.
+func (q *timerQueue) spill(pivot int64) {
+	i := q.firstFull()
+	b := q.buckets[i]
+	q.last = pivot
+	for _, e := range b {
+		q.add(bucketOf(e.when, pivot), e)
+	}
+	clear(b)
+	q.setEmpty(i, b)
+}
+
+// sweep drops the dead entries, keeping each bucket's order.
+func (q *timerQueue) sweep() {
+	for i, b := range q.buckets {
+		if len(b) == 0 {
+			continue
+		}
+		kept := b[:0]
+		for _, e := range b {
+			if e.live() {
+				kept = append(kept, e)
 			}
 		}
-		if !h.less(h.items[min], h.items[i]) {
-			return
+		clear(b[len(kept):])
+		if len(kept) == 0 {
+			q.setEmpty(i, kept)
+		} else {
+			q.buckets[i] = kept
 		}
-		h.swap(i, min)
-		i = min
 	}
+	q.dead = 0
+	q.nextOK = false
 }
