@@ -193,8 +193,9 @@ func memoryInUse() uint64 {
 }
 
 // BenchmarkParkedTaskMemory: memory per task, for b.N tasks parked on an
-// Event (run with -benchtime 100000x for the figure in BENCHMARKS.md).
-// The time per op is not the point; B/task is.
+// Event. The time per op is not the point; B/task is. For the figure in
+// BENCHMARKS.md it runs with -benchtime 100000x, alone in a fresh process:
+// the runtime reuses goroutines and sizes stacks from earlier runs.
 func BenchmarkParkedTaskMemory(b *testing.B) {
 	runBench(b, func(ctx context.Context) error {
 		var e corio.Event

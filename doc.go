@@ -9,9 +9,25 @@
 // would wait (Sleep, Event.Wait, Task.Join, a queue, a socket), then the
 // hub switches to the next ready task, and switches back when the wait is
 // over. At most one task of a hub runs at any instant, so tasks of one hub
-// share memory without locks. The loop: run ready tasks in FIFO order; run
-// what other goroutines submitted; fire due timers; then wait in the
-// poller (epoll, kqueue) for I/O, a wake-up or the next timer.
+// share memory without locks. A task that waits hands control straight to
+// the next ready task, in FIFO order, in one coroutine switch. When no task
+// is ready, or a round has made 64 switches (or as many as tasks were
+// ready when it began, if more), the hub's own loop runs: what other
+// goroutines submitted, due timers, then a wait in the poller (epoll,
+// kqueue) for I/O, a wake-up or the next timer.
+//
+// # What tasks wait on
+//
+// Sleep and Timeout; Task.Join, JoinAll, AsCompleted and WaitAny; Event,
+// Semaphore, Mutex, Queue (FIFO, LIFO, priority, bounded, joinable) and
+// Channel, all served in FIFO order, and none losing a value to a waiter
+// whose wait was cancelled; Group and Pool with Map, Imap and
+// ImapUnordered. A Future is the one primitive safe from any goroutine: it
+// is how work done elsewhere comes back to a task. Blocking runs a call
+// that must block (cgo, files, a blocking library) on a goroutine of its
+// own while the task waits, and a Hub handle lets other goroutines submit
+// functions and spawn tasks. A generator or greenlet running inside a task
+// may wait too: the wait suspends the whole chain.
 //
 // # The context is the handle
 //
@@ -48,7 +64,15 @@
 //
 // # Goroutines
 //
-// A hub's tasks, events and timers belong to the hub's goroutine. Kill and
-// the cancel functions of WithCancel and WithTimeout may be called from any
-// goroutine.
+// A hub's tasks, events, queues and timers belong to the hub's goroutine,
+// and using them from another goroutine is a programming error (a data
+// race the race detector reports). Kill, the cancel functions of WithCancel
+// and WithTimeout, Future and Hub may be used from any goroutine.
+//
+// # Watching the hub
+//
+// Tasks and FormatRunInfo describe every task with the stack where it is
+// paused (gevent's format_run_info). The Watchdog option reports a task
+// that keeps the hub without switching for longer than a threshold, with
+// its stack (gevent's max_blocking_time).
 package corio

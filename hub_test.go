@@ -15,11 +15,20 @@ import (
 
 var errBoom = errors.New("boom")
 
-// run runs main on a virtual-clock hub and fails the test on a Run error
-// other than want.
+// run runs main on a virtual-clock hub and returns Run's error. It fails
+// the test if a goroutine started during the run outlives it.
 func run(t *testing.T, main func(ctx context.Context) error) error {
 	t.Helper()
-	return corio.Run(context.Background(), main, corio.VirtualClock())
+	before := runtime.NumGoroutine()
+	err := corio.Run(context.Background(), main, corio.VirtualClock())
+	for i := 0; runtime.NumGoroutine() > before; i++ {
+		if i == 200 { // a second: goroutines that are exiting are gone by then
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines before Run, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return err
 }
 
 // elapsed is the virtual time since start.

@@ -25,6 +25,11 @@
 //   - Symmetric switching (greenlets) moves control between coroutines by
 //     parking the current goroutine in whichever port the target waits in;
 //     see [Port].
+//   - [Fiber] is that symmetric switching made general, for the hub: a
+//     fiber runs a Program and, when it stops, names the fiber to run next;
+//     Where and Unwind work on fibers as on a Coro, and a fiber whose
+//     program has ended can be given another (Recycle, Rebind) so that its
+//     goroutine is reused.
 //
 // # Deep suspension
 //
