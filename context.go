@@ -2,7 +2,7 @@ package corio
 
 import (
 	"context"
-	"sync"
+	"math"
 	"sync/atomic"
 	"time"
 )
@@ -22,20 +22,27 @@ type hctx struct {
 	hub    *hub
 	task   *task // the task this context belongs to
 
-	err  atomic.Pointer[error] // set once, by the first cancellation
-	mu   sync.Mutex
-	done chan struct{} // made on demand by Done
+	err  atomic.Pointer[error]         // set once, by the first cancellation
+	done atomic.Pointer[chan struct{}] // made on demand by Done
 
-	deadline    int64 // hub clock; valid if hasDeadline
-	hasDeadline bool
-	timer       timer
+	deadline int64  // hub clock; noDeadline if none
+	timer    *timer // the deadline's timer, for contexts made by WithTimeout
 
 	children         ctxList // contexts made below this one
 	prevSib, nextSib *hctx
-	waiters          taskList    // tasks waiting with this context
-	stopForeign      func() bool // the AfterFunc watching a foreign parent
-	foreign          *foreignWatch
-	propagated       bool // the hub has done the rest of the cancellation
+	waiters          taskList      // tasks waiting with this context
+	foreign          *foreignWatch // the watch on a foreign parent, if any
+	propagated       bool          // the hub has done the rest of the cancellation
+}
+
+// noDeadline is the deadline of a context that has none.
+const noDeadline = math.MaxInt64
+
+// timeoutCtx is a context made by WithTimeout: the context and its timer in
+// one allocation (a task's own context needs no timer).
+type timeoutCtx struct {
+	hctx
+	t timer
 }
 
 type hctxKey struct{}
@@ -53,12 +60,10 @@ func (h *hub) newCtx(parent context.Context, t *task) *hctx {
 // initCtx makes c, a zero hctx, what newCtx returns.
 func (h *hub) initCtx(c *hctx, parent context.Context, t *task) {
 	c.parent, c.hub, c.task = parent, h, t
-	c.timer.ctx = c
+	c.deadline = noDeadline
 	if up := nearestHctx(parent); up != nil {
 		c.up = up
-		if up.hasDeadline {
-			c.deadline, c.hasDeadline = up.deadline, true
-		}
+		c.deadline = up.deadline
 		if err := up.Err(); err != nil {
 			c.cancelOnHub(err)
 			return
@@ -67,7 +72,7 @@ func (h *hub) initCtx(c *hctx, parent context.Context, t *task) {
 		return
 	}
 	if d, ok := parent.Deadline(); ok {
-		c.deadline, c.hasDeadline = h.clock.fromWall(d), true
+		c.deadline = h.clock.fromWall(d)
 	}
 	if err := parent.Err(); err != nil {
 		c.cancelOnHub(err)
@@ -75,7 +80,7 @@ func (h *hub) initCtx(c *hctx, parent context.Context, t *task) {
 	}
 	if parent.Done() != nil {
 		c.foreign = h.watchForeign(parent)
-		c.stopForeign = context.AfterFunc(parent, func() {
+		c.foreign.stop = context.AfterFunc(parent, func() {
 			c.cancelFromAnywhere(parent.Err())
 		})
 	}
@@ -98,23 +103,30 @@ func nearestHctx(ctx context.Context) *hctx {
 }
 
 func (c *hctx) Deadline() (time.Time, bool) {
-	if !c.hasDeadline {
+	if c.deadline == noDeadline {
 		return time.Time{}, false
 	}
 	return c.hub.clock.wall(c.deadline), true
 }
 
 func (c *hctx) Done() <-chan struct{} {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.done == nil {
-		if c.Err() != nil {
-			c.done = closedChan
-		} else {
-			c.done = make(chan struct{})
-		}
+	if d := c.done.Load(); d != nil {
+		return *d
 	}
-	return c.done
+	if c.Err() != nil {
+		c.done.CompareAndSwap(nil, &closedChan)
+		return *c.done.Load()
+	}
+	d := make(chan struct{})
+	if !c.done.CompareAndSwap(nil, &d) {
+		return *c.done.Load()
+	}
+	// A cancellation between the check above and the store found no
+	// channel to close: close it here (closeDone does it once).
+	if c.Err() != nil {
+		c.closeDone()
+	}
+	return d
 }
 
 // Err is the first cancellation of this context or of a hub context above
@@ -140,18 +152,24 @@ func (c *hctx) Value(key any) any {
 
 func (c *hctx) String() string { return "corio.taskContext" }
 
+// closeDone closes the Done channel if one was made, once: a context
+// cancelled before anyone asked for Done gets the shared closed channel.
+func (c *hctx) closeDone() {
+	if c.done.CompareAndSwap(nil, &closedChan) {
+		return
+	}
+	d := c.done.Load()
+	if *d != closedChan && c.done.CompareAndSwap(d, &closedChan) {
+		close(*d)
+	}
+}
+
 // markCancelled sets err if no error is set yet, and closes Done.
 func (c *hctx) markCancelled(err error) bool {
 	if !c.err.CompareAndSwap(nil, &err) {
 		return false
 	}
-	c.mu.Lock()
-	if c.done == nil {
-		c.done = closedChan
-	} else if c.done != closedChan {
-		close(c.done)
-	}
-	c.mu.Unlock()
+	c.closeDone()
 	return true
 }
 
@@ -178,7 +196,9 @@ func (c *hctx) propagate() {
 	}
 	c.propagated = true
 	err := c.Err()
-	c.hub.timers.remove(&c.timer)
+	if c.timer != nil {
+		c.hub.timers.remove(c.timer)
+	}
 	c.release()
 	for t := c.waiters.first(); t != nil; t = c.waiters.first() {
 		c.hub.wake(t, err)
@@ -199,9 +219,8 @@ func (c *hctx) propagate() {
 
 // release stops watching a foreign parent.
 func (c *hctx) release() {
-	if c.stopForeign != nil {
-		c.stopForeign()
-		c.stopForeign = nil
+	if c.foreign != nil {
+		c.foreign.stop()
 		c.hub.unwatchForeign(c.foreign)
 		c.foreign = nil
 	}
@@ -268,15 +287,19 @@ func WithTimeout(parent context.Context, d time.Duration) (context.Context, cont
 		return context.WithTimeout(parent, d)
 	}
 	h := up.hub
-	c := h.newCtx(parent, up.task)
+	tc := &timeoutCtx{}
+	c := &tc.hctx
+	h.initCtx(c, parent, up.task)
 	when := h.clock.read() + int64(d)
-	if !c.hasDeadline || when < c.deadline {
-		c.deadline, c.hasDeadline = when, true
+	if when < c.deadline {
+		c.deadline = when
 		if c.Err() == nil {
 			if d <= 0 {
 				c.cancelOnHub(context.DeadlineExceeded)
 			} else {
-				h.timers.push(&c.timer, when)
+				tc.t.ctx = c
+				c.timer = &tc.t
+				h.timers.push(c.timer, when)
 			}
 		}
 	}
@@ -294,10 +317,13 @@ func WithDeadline(parent context.Context, d time.Time) (context.Context, context
 
 // A foreignWatch is a context from outside the hub whose cancellation the
 // hub waits for, through context.AfterFunc and the inbox.
-type foreignWatch struct{ ctx context.Context }
+type foreignWatch struct {
+	ctx  context.Context
+	stop func() bool // the context.AfterFunc's stop, when a context watches it
+}
 
 func (h *hub) watchForeign(ctx context.Context) *foreignWatch {
-	w := &foreignWatch{ctx}
+	w := &foreignWatch{ctx: ctx}
 	h.foreign = append(h.foreign, w)
 	return w
 }

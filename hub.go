@@ -44,9 +44,7 @@ type hub struct {
 	closed   bool // guarded by inboxMu
 	events   []poll.Event
 	offload  offload
-	watch    *watchdog            // nil unless the Watchdog option is given
-	switches atomic.Uint64        // counts task switches, for the watchdog
-	watched  atomic.Pointer[task] // the running task, for the watchdog
+	watch    *watchdog // nil unless the Watchdog option is given
 }
 
 // Option configures Run.
@@ -134,8 +132,8 @@ func (h *hub) spawn(t *task, ctx context.Context, parent *task, fn func(context.
 
 // Body is the task's work, run on its fiber (coro.Program).
 func (t *task) Body() {
-	if t.hub.watch != nil {
-		t.goid.Store(goid())
+	if h := t.hub; h.watch != nil {
+		h.watch.enter(t.fiber)
 	}
 	t.err = t.run(t.ctx)
 }
@@ -162,6 +160,8 @@ func (t *task) Exit() *coro.Fiber {
 	if !h.stopping && len(h.idleFibers) < maxIdleFibers {
 		f.Recycle()
 		h.idleFibers = append(h.idleFibers, f)
+	} else if h.watch != nil {
+		delete(h.watch.goids, f) // its goroutine ends
 	}
 	return h.pickNext()
 }
@@ -192,14 +192,13 @@ func (h *hub) pickNext() *coro.Fiber {
 		h.current = t
 		t.state = TaskRunning
 		if h.watch != nil {
-			h.watched.Store(t)
-			h.switches.Add(1)
+			h.watch.switched(t)
 		}
 		return t.fiber
 	}
 	h.current = nil
 	if h.watch != nil {
-		h.watched.Store(nil)
+		h.watch.switched(nil)
 	}
 	return h.root
 }
@@ -220,10 +219,10 @@ func (h *hub) fiberFor(t *task) *coro.Fiber {
 		f := h.idleFibers[n-1]
 		h.idleFibers[n-1] = nil
 		h.idleFibers = h.idleFibers[:n-1]
-		f.Rebind(t, t.origin)
+		f.Rebind(t)
 		return f
 	}
-	return h.sched.New(t, t.origin)
+	return h.sched.New(t)
 }
 
 // runRound runs, from the hub's fiber, the tasks that are ready, passing
@@ -251,11 +250,15 @@ func (h *hub) finish(t *task, err error) {
 	}
 	h.timers.remove(&t.timer)
 	t.ctx.detach()
-	for j := t.joiners.first(); j != nil; j = t.joiners.first() {
+	m := t.more
+	if m == nil {
+		return
+	}
+	for j := m.joiners.first(); j != nil; j = m.joiners.first() {
 		h.wake(j, nil)
 	}
-	links := t.onEnd
-	t.onEnd = nil
+	links := m.onEnd
+	m.onEnd = nil
 	for _, fn := range links {
 		fn()
 	}

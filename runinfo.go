@@ -25,6 +25,9 @@ func (t *task) info() TaskInfo {
 	}
 	if t.state == TaskWaiting {
 		i.WaitsOn = t.waitsOn
+		if j := t.joined(); j != nil {
+			i.WaitsOn += " " + j.String()
+		}
 	}
 	switch {
 	case t.state == TaskRunning || t.state == TaskDone:
@@ -34,6 +37,20 @@ func (t *task) info() TaskInfo {
 		i.Where = t.hub.sched.Running().Where(t.fiber)
 	}
 	return i
+}
+
+// joined is the task t waits to join, if it does: found by looking, as
+// only run info needs it.
+func (t *task) joined() *task {
+	if t.waitList == nil {
+		return nil
+	}
+	for o := t.hub.live.head; o != nil; o = o.liveNext {
+		if o.more != nil && &o.more.joiners == t.waitList {
+			return o
+		}
+	}
+	return nil
 }
 
 // Tasks describes every task of the hub of ctx that has not ended, in the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 
 	"github.com/corio-go/corio/internal/coro"
 )
@@ -60,14 +59,25 @@ type task struct {
 	cNext    *task
 	seq      uint64 // counts waits, to recognise a stale foreign wake-up
 
-	joiners taskList // tasks joining this one
-	onEnd   []func() // links, run on the hub when the task ends
+	more *taskMore // what few tasks need, made on demand
 
 	livePrev, liveNext *task // the hub's list of tasks not yet done
 
-	goid atomic.Uint64 // its goroutine, for the watchdog's report
-
 	ownCtx hctx // what ctx points to: kept here to save an allocation
+}
+
+// taskMore is the part of a task that only some tasks need: it is made
+// the first time one is joined or linked to, to keep tasks small.
+type taskMore struct {
+	joiners taskList // tasks joining this one
+	onEnd   []func() // links, run on the hub when the task ends
+}
+
+func (t *task) extra() *taskMore {
+	if t.more == nil {
+		t.more = &taskMore{}
+	}
+	return t.more
 }
 
 // taskList is an intrusive FIFO list of tasks. A task is in at most one
@@ -192,7 +202,7 @@ func (t *task) Join(ctx context.Context) error {
 	if cur == t {
 		return fmt.Errorf("corio: %v joins itself", t)
 	}
-	if err := cur.waitIn(ctx, &t.joiners, "join "+t.String()); err != nil {
+	if err := cur.waitIn(ctx, &t.extra().joiners, "join"); err != nil {
 		return err
 	}
 	return t.err
@@ -226,7 +236,7 @@ func (t *task) OnDone(fn func()) {
 		fn()
 		return
 	}
-	t.onEnd = append(t.onEnd, fn)
+	t.extra().onEnd = append(t.extra().onEnd, fn)
 }
 
 // OnValue arranges for fn to get the task's value if it ends successfully

@@ -6,7 +6,10 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"time"
+
+	"github.com/corio-go/corio/internal/coro"
 )
 
 // A Stall is a task that has kept its hub for longer than the watchdog's
@@ -37,6 +40,10 @@ func Watchdog(threshold time.Duration, report func(Stall)) Option {
 
 type watchdog struct {
 	h         *hub
+	goids     map[*coro.Fiber]uint64 // the goroutine of each fiber (hub's goroutine only)
+	switches  atomic.Uint64          // counts task switches
+	running   atomic.Pointer[task]   // the running task
+	goid      atomic.Uint64          // its goroutine
 	threshold time.Duration
 	report    func(Stall)
 	stop      chan struct{}
@@ -55,7 +62,7 @@ func (h *hub) startWatchdog(threshold time.Duration, report func(Stall)) {
 	if report == nil {
 		report = func(s Stall) { fmt.Fprintln(os.Stderr, s) }
 	}
-	w := &watchdog{h: h, threshold: threshold, report: report,
+	w := &watchdog{h: h, threshold: threshold, report: report, goids: map[*coro.Fiber]uint64{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	h.watch = w
 	go w.run(max(threshold/4, time.Millisecond))
@@ -77,15 +84,34 @@ func (w *watchdog) run(every time.Duration) {
 
 // check compares what the hub does now with the last check.
 func (w *watchdog) check(now time.Time) {
-	sw, cur := w.h.switches.Load(), w.h.watched.Load()
+	sw, cur := w.switches.Load(), w.running.Load()
 	if cur == nil || sw != w.lastSwitch {
 		w.lastSwitch, w.since, w.reported = sw, now, false
 		return
 	}
 	if d := now.Sub(w.since); !w.reported && d >= w.threshold {
 		w.reported = true
-		w.report(Stall{TaskID: cur.id, TaskName: cur.displayName(), For: d, Stack: goroutineStack(cur.goid.Load())})
+		w.report(Stall{TaskID: cur.id, TaskName: cur.displayName(), For: d, Stack: goroutineStack(w.goid.Load())})
 	}
+}
+
+// switched records, on the hub, that t (nil: the hub's own loop) runs now.
+func (w *watchdog) switched(t *task) {
+	w.switches.Add(1)
+	w.running.Store(t)
+	if t != nil {
+		w.goid.Store(w.goids[t.fiber]) // 0 for a new fiber: enter sets it
+	}
+}
+
+// enter records, on f's goroutine as a task starts on it, f's goroutine.
+func (w *watchdog) enter(f *coro.Fiber) {
+	id, ok := w.goids[f]
+	if !ok {
+		id = goid()
+		w.goids[f] = id
+	}
+	w.goid.Store(id)
 }
 
 func (w *watchdog) close() {

@@ -43,12 +43,12 @@ func BenchmarkFiberSwitch(b *testing.B) {
 		for range n {
 			ping.Switch(pong)
 		}
-	}, func() *Fiber { return root }}, nil)
+	}, func() *Fiber { return root }})
 	pong = s.New(Funcs{func() {
 		for {
 			pong.Switch(ping)
 		}
-	}, func() *Fiber { return root }}, nil)
+	}, func() *Fiber { return root }})
 	b.ResetTimer()
 	root.Switch(ping)
 	b.StopTimer()

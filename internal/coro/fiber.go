@@ -24,12 +24,10 @@ type Fiber struct {
 	port     Port  // the runtime coroutine the body runs on, from launch
 	parkedIn *Port // where the fiber's goroutine waits while another runs
 	prog     Program
-	origin   any
 
-	probedBy  *Fiber   // a fiber waiting for this one's location
-	where     Location // what the probe recorded
-	unwinding bool     // resumed only to unwind
-	unwinder  *Fiber   // who asked for it
+	probe     *Location // set by Where: record the stack there, then switch back
+	visitor   *Fiber    // who asked, by Where or Unwind
+	unwinding bool      // resumed only to unwind
 	unwound   bool     // its body was unwound by Unwind
 	failure   *PanicError
 	recycle   bool // Exit asked to keep the goroutine for another program
@@ -67,18 +65,17 @@ func NewSched() (*Sched, *Fiber) {
 	return s, root
 }
 
-// New returns a fiber that runs prog when first switched to. origin is
-// the function Where reports for it until then.
-func (s *Sched) New(prog Program, origin any) *Fiber {
+// New returns a fiber that runs prog when first switched to.
+func (s *Sched) New(prog Program) *Fiber {
 	f := &Fiber{}
-	s.Init(f, prog, origin)
+	s.Init(f, prog)
 	return f
 }
 
 // Init makes f, a zero Fiber, a new fiber of s as New does, for a layer
 // that keeps fibers inside its own structures.
-func (s *Sched) Init(f *Fiber, prog Program, origin any) {
-	f.sched, f.prog, f.origin = s, prog, origin
+func (s *Sched) Init(f *Fiber, prog Program) {
+	f.sched, f.prog = s, prog
 }
 
 // Running is the fiber that runs now.
@@ -116,7 +113,7 @@ func (f *Fiber) Switch(to *Fiber) {
 		p.SwapNext()
 	}
 	f.parkedIn = nil // woken by a switch, or by the end of p's fiber
-	if s.running != f || f.probedBy != nil || f.unwinding {
+	if s.running != f || f.probe != nil || f.unwinding {
 		f.wokenOther()
 	}
 	f.state = Running
@@ -130,7 +127,7 @@ func (f *Fiber) switchSlow(to *Fiber) {
 	f.state = Suspended
 	f.park(to)
 	f.state = Running
-	if f.probedBy != nil || f.unwinding {
+	if f.probe != nil || f.unwinding {
 		f.wokenOther()
 	}
 }
@@ -191,7 +188,7 @@ func (f *Fiber) pull(yield func(struct{}) bool) {
 		f.park(next)
 		if f.unwinding {
 			f.state = Closed
-			f.sched.running = f.unwinder
+			f.sched.running = f.visitor
 			f.port.exited = true
 			return
 		}
@@ -205,16 +202,14 @@ func (f *Fiber) pull(yield func(struct{}) bool) {
 // used again must be ended with Unwind.
 func (f *Fiber) Recycle() {
 	f.recycle = true
-	f.prog, f.origin, f.failure, f.unwound = nil, nil, nil, false
+	f.prog, f.failure, f.unwound = nil, nil, false
 }
 
 // Rebind gives an idle fiber a new program, which runs from the next
 // switch to it, as a new fiber's would. A fiber may be rebound within its
 // own Exit, after Recycle: Exit then returns the fiber itself, and the new
 // program runs at once on the same goroutine.
-func (f *Fiber) Rebind(prog Program, origin any) {
-	f.prog, f.origin = prog, origin
-}
+func (f *Fiber) Rebind(prog Program) { f.prog = prog }
 
 func (f *Fiber) runBody() {
 	defer func() {
@@ -242,12 +237,12 @@ func (f *Fiber) wokenOther() {
 			f.park(to)
 			continue
 		}
-		by := f.probedBy
-		if by == nil {
+		if f.probe == nil {
 			break
 		}
-		f.probedBy = nil
-		f.where = capture()
+		by := f.visitor
+		*f.probe = capture()
+		f.probe, f.visitor = nil, nil
 		f.state = Suspended
 		f.park(by)
 	}
@@ -259,18 +254,17 @@ func (f *Fiber) wokenOther() {
 
 // Where tells where target, a fiber of f's family, is: for a parked one,
 // the stack of the goroutine parked for it, innermost first; for one not
-// started, its origin's entry; for a running or closed one, nothing. f
-// must be the running fiber: it switches to target, which records its
-// stack and switches straight back.
+// started, running or closed, nothing (a layer that knows the function a
+// fiber will run reports that itself). f must be the running fiber: it
+// switches to target, which records its stack and switches straight back.
 func (f *Fiber) Where(target *Fiber) Location {
 	switch target.state {
 	case Created:
-		return EntryOf(target.origin)
+		return Location{}
 	case Suspended:
-		target.probedBy = f
+		var w Location
+		target.probe, target.visitor = &w, f
 		f.Switch(target)
-		w := target.where
-		target.where = Location{}
 		return w
 	}
 	return Location{}
@@ -288,7 +282,7 @@ func (f *Fiber) Unwind(target *Fiber) {
 		return
 	}
 	target.unwinding = true
-	target.unwinder = f
+	target.visitor = f
 	// A deferred call that switches away comes back here; each switch
 	// back panics again, until the fiber has ended.
 	for target.state != Closed {

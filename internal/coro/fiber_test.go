@@ -32,14 +32,14 @@ func TestFiberSwitchOrderAndExit(t *testing.T) {
 		tr.add("a2")
 		a.Switch(b)
 		tr.add("a3")
-	}, ExitFunc: func() *coro.Fiber { tr.add("a exits to root"); return root }}, nil)
+	}, ExitFunc: func() *coro.Fiber { tr.add("a exits to root"); return root }})
 	b = s.New(coro.Funcs{BodyFunc: func() {
 		tr.add("b1")
 		b.Switch(a)
 		tr.add("b2")
 		b.Switch(a)
 		tr.add("b never resumed")
-	}, ExitFunc: func() *coro.Fiber { return root }}, nil)
+	}, ExitFunc: func() *coro.Fiber { return root }})
 	if a.State() != coro.Created || s.Running() != root {
 		t.Fatal("initial states")
 	}
@@ -65,15 +65,15 @@ func TestFiberExitHandsOver(t *testing.T) {
 	a = s.New(coro.Funcs{BodyFunc: func() {
 		a.Switch(b) // b's goroutine starts; a waits in b's port... no: root waits in a's
 		tr.add("a resumed")
-	}, ExitFunc: func() *coro.Fiber { return root }}, nil)
+	}, ExitFunc: func() *coro.Fiber { return root }})
 	b = s.New(coro.Funcs{BodyFunc: func() {
 		tr.add("b runs")
 		b.Switch(c)
 		tr.add("b resumed")
-	}, ExitFunc: func() *coro.Fiber { tr.add("b exits to a"); return a }}, nil)
+	}, ExitFunc: func() *coro.Fiber { tr.add("b exits to a"); return a }})
 	c = s.New(coro.Funcs{BodyFunc: func() {
 		tr.add("c runs")
-	}, ExitFunc: func() *coro.Fiber { tr.add("c exits to b"); return b }}, nil)
+	}, ExitFunc: func() *coro.Fiber { tr.add("c exits to b"); return b }})
 	root.Switch(a)
 	tr.check(t, "b runs", "c runs", "c exits to b", "b resumed", "b exits to a", "a resumed")
 	if s.Running() != root {
@@ -84,7 +84,7 @@ func TestFiberExitHandsOver(t *testing.T) {
 func TestFiberPanicIsKept(t *testing.T) {
 	s, root := coro.NewSched()
 	boom := errors.New("boom")
-	f := s.New(coro.Funcs{BodyFunc: func() { panic(boom) }, ExitFunc: func() *coro.Fiber { return root }}, nil)
+	f := s.New(coro.Funcs{BodyFunc: func() { panic(boom) }, ExitFunc: func() *coro.Fiber { return root }})
 	root.Switch(f)
 	p := f.Failure()
 	if p == nil || !errors.Is(p, boom) || !strings.Contains(string(p.Stack), "TestFiberPanicIsKept") {
@@ -104,7 +104,7 @@ func TestFiberUnwindRunsDeferredCalls(t *testing.T) {
 		}()
 		f.Switch(root)
 		tr.add("not reached either")
-	}, ExitFunc: func() *coro.Fiber { tr.add("exit"); return root }}, nil)
+	}, ExitFunc: func() *coro.Fiber { tr.add("exit"); return root }})
 	root.Switch(f)
 	root.Unwind(f)
 	tr.check(t, "deferred ran", "exit")
@@ -119,9 +119,9 @@ func TestFiberWhere(t *testing.T) {
 	body := func() {
 		fiberWait(f, root)
 	}
-	f = s.New(coro.Funcs{BodyFunc: body, ExitFunc: func() *coro.Fiber { return root }}, body)
-	if w := root.Where(f); !strings.Contains(w.Func(), "TestFiberWhere") {
-		t.Fatalf("created Where = %s", w.Func())
+	f = s.New(coro.Funcs{BodyFunc: body, ExitFunc: func() *coro.Fiber { return root }})
+	if w := root.Where(f); len(w.Frames) != 0 {
+		t.Fatalf("created Where = %s", w) // not started: no stack yet
 	}
 	root.Switch(f)
 	w := root.Where(f)
@@ -156,7 +156,7 @@ func TestFiberRecycle(t *testing.T) {
 		}, ExitFunc: func() *coro.Fiber {
 			f.Recycle()
 			if len(progs) > 0 { // the next program, on this goroutine, now
-				f.Rebind(progs[0], nil)
+				f.Rebind(progs[0])
 				progs = progs[1:]
 				return f
 			}
@@ -164,7 +164,7 @@ func TestFiberRecycle(t *testing.T) {
 			return root
 		}}
 	}
-	f = s.New(program("first"), nil)
+	f = s.New(program("first"))
 	progs = []coro.Program{program("second")}
 	root.Switch(f)
 	root.Switch(f)
@@ -174,7 +174,7 @@ func TestFiberRecycle(t *testing.T) {
 		t.Fatalf("idle %d, state %v", len(idle), f.State())
 	}
 	// An idle fiber is given a program and switched to.
-	f.Rebind(program("third"), nil)
+	f.Rebind(program("third"))
 	root.Switch(f)
 	root.Switch(f)
 	tr.check(t, "first runs", "first resumed", "second runs", "second resumed", "third runs", "third resumed")
