@@ -28,7 +28,7 @@ type Fiber struct {
 	probe     *Location // set by Where: record the stack there, then switch back
 	visitor   *Fiber    // who asked, by Where or Unwind
 	unwinding bool      // resumed only to unwind
-	unwound   bool     // its body was unwound by Unwind
+	unwound   bool      // its body was unwound by Unwind
 	failure   *PanicError
 	recycle   bool // Exit asked to keep the goroutine for another program
 }
