@@ -19,8 +19,7 @@ import (
 type hctx struct {
 	parent context.Context
 	up     *hctx // the nearest hctx above, if parent leads to one
-	hub    *hub
-	task   *task // the task this context belongs to
+	task   *task // the task this context belongs to (and through it, the hub)
 
 	err  atomic.Pointer[error]         // set once, by the first cancellation
 	done atomic.Pointer[chan struct{}] // made on demand by Done
@@ -59,7 +58,7 @@ func (h *hub) newCtx(parent context.Context, t *task) *hctx {
 
 // initCtx makes c, a zero hctx, what newCtx returns.
 func (h *hub) initCtx(c *hctx, parent context.Context, t *task) {
-	c.parent, c.hub, c.task = parent, h, t
+	c.parent, c.task = parent, t
 	c.deadline = noDeadline
 	if up := nearestHctx(parent); up != nil {
 		c.up = up
@@ -106,7 +105,7 @@ func (c *hctx) Deadline() (time.Time, bool) {
 	if c.deadline == noDeadline {
 		return time.Time{}, false
 	}
-	return c.hub.clock.wall(c.deadline), true
+	return c.task.hub.clock.wall(c.deadline), true
 }
 
 func (c *hctx) Done() <-chan struct{} {
@@ -177,7 +176,7 @@ func (c *hctx) markCancelled(err error) bool {
 // once, the waking is done by the hub.
 func (c *hctx) cancelFromAnywhere(err error) {
 	if c.markCancelled(err) {
-		c.hub.submit(func() { c.propagate() })
+		c.task.hub.submit(func() { c.propagate() })
 	}
 }
 
@@ -197,14 +196,14 @@ func (c *hctx) propagate() {
 	c.propagated = true
 	err := c.Err()
 	if c.timer != nil {
-		c.hub.timers.remove(c.timer)
+		c.task.hub.timers.remove(c.timer)
 	}
 	c.release()
 	for t := c.waiters.first(); t != nil; t = c.waiters.first() {
-		c.hub.wake(t, err)
+		c.task.hub.wake(t, err)
 	}
-	if t := c.task; t != nil && t.ctx == c {
-		c.hub.wake(t, err) // killed: whatever context its wait watches
+	if t := c.task; t != nil && &t.ctx == c {
+		c.task.hub.wake(t, err) // killed: whatever context its wait watches
 	}
 	for child := c.children.first(); child != nil; child = c.children.first() {
 		c.children.remove(child)
@@ -221,7 +220,7 @@ func (c *hctx) propagate() {
 func (c *hctx) release() {
 	if c.foreign != nil {
 		c.foreign.stop()
-		c.hub.unwatchForeign(c.foreign)
+		c.task.hub.unwatchForeign(c.foreign)
 		c.foreign = nil
 	}
 }
@@ -273,7 +272,7 @@ func WithCancel(parent context.Context) (context.Context, context.CancelFunc) {
 	if up == nil {
 		return context.WithCancel(parent)
 	}
-	c := up.hub.newCtx(parent, up.task)
+	c := up.task.hub.newCtx(parent, up.task)
 	return c, func() { c.cancelFromAnywhere(context.Canceled) }
 }
 
@@ -286,7 +285,7 @@ func WithTimeout(parent context.Context, d time.Duration) (context.Context, cont
 	if up == nil {
 		return context.WithTimeout(parent, d)
 	}
-	h := up.hub
+	h := up.task.hub
 	tc := &timeoutCtx{}
 	c := &tc.hctx
 	h.initCtx(c, parent, up.task)
@@ -297,7 +296,7 @@ func WithTimeout(parent context.Context, d time.Duration) (context.Context, cont
 			if d <= 0 {
 				c.cancelOnHub(context.DeadlineExceeded)
 			} else {
-				tc.t.ctx = c
+				tc.t.target = c
 				c.timer = &tc.t
 				h.timers.push(c.timer, when)
 			}
@@ -312,7 +311,7 @@ func WithDeadline(parent context.Context, d time.Time) (context.Context, context
 	if up == nil {
 		return context.WithDeadline(parent, d)
 	}
-	return WithTimeout(parent, time.Duration(up.hub.clock.fromWall(d)-up.hub.clock.read()))
+	return WithTimeout(parent, time.Duration(up.task.hub.clock.fromWall(d)-up.task.hub.clock.read()))
 }
 
 // A foreignWatch is a context from outside the hub whose cancellation the

@@ -26,7 +26,7 @@ func HubOf(ctx context.Context) *Hub {
 // given the hub's context. It returns ErrHubClosed if the hub has ended.
 func (hb *Hub) Submit(fn func(ctx context.Context)) error {
 	h := hb.h
-	if !h.submit(func() { fn(h.main.ctx) }) {
+	if !h.submit(func() { fn(&h.main.ctx) }) {
 		return ErrHubClosed
 	}
 	return nil
@@ -46,7 +46,7 @@ func SpawnOn[T any](hb *Hub, fn func(ctx context.Context) (T, error), opts ...Sp
 	h := hb.h
 	ok := h.submit(func() {
 		t := &Task[T]{}
-		h.spawn(&t.task, h.main.ctx, nil, t.valueOf(fn), config(fn, opts))
+		h.spawn(&t.task, &h.main.ctx, nil, t.valueOf(fn), config(fn, opts))
 		t.OnDone(func() {
 			if t.err != nil {
 				f.Fail(t.err)

@@ -111,9 +111,8 @@ type spawnConfig struct {
 func (h *hub) spawn(t *task, ctx context.Context, parent *task, fn func(context.Context) error, cfg spawnConfig) {
 	h.nextID++
 	t.hub, t.id, t.name, t.parent, t.run = h, h.nextID, cfg.name, parent, fn
-	t.timer.task = t
-	t.ctx = &t.ownCtx
-	h.initCtx(t.ctx, ctx, t)
+	t.timer.target = t
+	h.initCtx(&t.ctx, ctx, t)
 	origin := cfg.origin
 	if origin == nil {
 		origin = fn
@@ -135,7 +134,7 @@ func (t *task) Body() {
 	if h := t.hub; h.watch != nil {
 		h.watch.enter(t.fiber)
 	}
-	t.err = t.run(t.ctx)
+	t.err = t.run(&t.ctx)
 }
 
 // Exit records the end of the task's body and picks who runs next
@@ -318,8 +317,8 @@ func (h *hub) drainInbox() {
 // context or one made by WithCancel or WithTimeout, is inlined into the
 // callers.
 func running(ctx context.Context) (*task, error) {
-	if c, ok := ctx.(*hctx); ok && c.hub.current != nil {
-		return c.hub.current, nil
+	if c, ok := ctx.(*hctx); ok && c.task.hub.current != nil {
+		return c.task.hub.current, nil
 	}
 	return runningSlow(ctx)
 }
@@ -328,12 +327,12 @@ func runningSlow(ctx context.Context) (*task, error) {
 	c := nearestHctx(ctx)
 	if c == nil {
 		if t, ok := ctx.Value(taskKey{}).(*task); ok {
-			c = t.ctx
+			c = &t.ctx
 		} else {
 			return nil, ErrNoTask
 		}
 	}
-	t := c.hub.current
+	t := c.task.hub.current
 	if t == nil {
 		return nil, ErrNoTask
 	}
@@ -343,7 +342,7 @@ func runningSlow(ctx context.Context) (*task, error) {
 // hubOf finds the hub of ctx, or nil.
 func hubOf(ctx context.Context) *hub {
 	if c := nearestHctx(ctx); c != nil {
-		return c.hub
+		return c.task.hub
 	}
 	if t, ok := ctx.Value(taskKey{}).(*task); ok {
 		return t.hub

@@ -37,13 +37,13 @@ func (h *hub) fireTimers() {
 	}
 	now := h.clock.read()
 	for tm := h.timers.pop(now); tm != nil; tm = h.timers.pop(now) {
-		switch {
-		case tm.task != nil:
-			h.wake(tm.task, nil)
-		case tm.ctx != nil:
-			tm.ctx.cancelOnHub(context.DeadlineExceeded)
-		default:
-			tm.fn()
+		switch target := tm.target.(type) {
+		case *task:
+			h.wake(target, nil)
+		case *hctx:
+			target.cancelOnHub(context.DeadlineExceeded)
+		case func():
+			target()
 		}
 	}
 }

@@ -61,14 +61,18 @@ type Timer struct {
 
 // AfterFunc calls fn on the hub of ctx after d on the hub's clock,
 // outside any task (fn must not wait; it may spawn). It must be called on
-// the hub's goroutine; with a context of no hub it panics.
+// the hub's goroutine; with a context of no hub, or a nil fn, it panics
+// (programming errors).
 func AfterFunc(ctx context.Context, d time.Duration, fn func()) *Timer {
 	h := hubOf(ctx)
 	if h == nil {
 		panic("corio: AfterFunc with a context of no hub")
 	}
+	if fn == nil {
+		panic("corio: AfterFunc with a nil function")
+	}
 	tm := &Timer{hub: h}
-	tm.t.fn = fn
+	tm.t.target = fn
 	h.timers.push(&tm.t, h.clock.read()+int64(max(d, 0)))
 	return tm
 }

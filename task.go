@@ -40,7 +40,6 @@ type task struct {
 	id     uint64
 	name   string
 	parent *task
-	ctx    *hctx
 	fiber  *coro.Fiber // what it runs on: nil until it first runs, and once it has ended
 	origin any         // the user's function, for Where before it starts
 	run    func(ctx context.Context) error
@@ -63,7 +62,7 @@ type task struct {
 
 	livePrev, liveNext *task // the hub's list of tasks not yet done
 
-	ownCtx hctx // what ctx points to: kept here to save an allocation
+	ctx hctx // the task's own context, in the same allocation
 }
 
 // taskMore is the part of a task that only some tasks need: it is made
@@ -141,8 +140,8 @@ func (l *taskList) removeCtx(t *task) {
 // Its methods that wait take a context of a running task of the same hub;
 // the others may be called from any task of the hub.
 type Task[T any] struct {
+	value T // first: a zero-size value at the end would pad the struct
 	task
-	value T
 }
 
 // Joinable is what JoinAll, WaitAny, AsCompleted and KillAll take: any
@@ -180,7 +179,7 @@ func (t *task) killed() bool {
 }
 
 // Context is the task's own context: cancelled by Kill.
-func (t *task) Context() context.Context { return t.ctx }
+func (t *task) Context() context.Context { return &t.ctx }
 
 // Value is what the task's function returned, once it has ended (the
 // zero T before, and if it failed).

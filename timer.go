@@ -3,13 +3,12 @@ package corio
 import "math/bits"
 
 // A timer is an entry of the hub's timer queue. When it is due, the hub
-// wakes its task, or cancels its context with DeadlineExceeded, or calls
-// fn. Timers due at the same time fire in the order they were set.
+// acts on its target: wakes a *task, cancels a *hctx with
+// DeadlineExceeded, or calls a func(). Timers due at the same time fire in
+// the order they were set.
 type timer struct {
-	seq  uint64 // the queue entry that is this timer's; 0 when not pending
-	task *task
-	ctx  *hctx
-	fn   func()
+	seq    uint64 // the queue entry that is this timer's; 0 when not pending
+	target any
 }
 
 // pending reports whether the timer is scheduled.

@@ -11,7 +11,7 @@ import "context"
 // error, or the error of t's own context (a killed task keeps failing its
 // waits whatever context it passes). Its common case is inlined.
 func (t *task) interrupted(ctx context.Context) error {
-	if ctx == context.Context(t.ctx) && t.ctx.Err() == nil {
+	if ctx == context.Context(&t.ctx) && t.ctx.Err() == nil {
 		return nil
 	}
 	return t.interruptedSlow(ctx)
@@ -19,7 +19,7 @@ func (t *task) interrupted(ctx context.Context) error {
 
 func (t *task) interruptedSlow(ctx context.Context) error {
 	err := ctx.Err()
-	if err == nil && ctx != context.Context(t.ctx) {
+	if err == nil && ctx != context.Context(&t.ctx) {
 		err = t.ctx.Err()
 	}
 	if err != nil && t.hub.stopping {
