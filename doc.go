@@ -32,9 +32,11 @@
 // # The context is the handle
 //
 // Every call that may wait takes a context.Context first: the context a
-// task's function receives (or one made from it), which carries the hub.
-// Calling it with a context of no running task returns ErrNoTask. Spawn
-// takes one too, and the new task's context is a child of it.
+// task's function receives (or one made from it), which carries the hub
+// and the task. Calling it with a context that is not the running task's
+// (one of no hub, another task's, or from a callback) returns ErrNoTask
+// rather than suspending whichever task runs. Spawn takes one too, and the
+// new task's context is a child of it.
 //
 // Cancellation is context cancellation. Kill cancels a task's context;
 // every cooperative wait in the task then returns at once with an error

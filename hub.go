@@ -312,29 +312,33 @@ func (h *hub) drainInbox() {
 	h.spare = fns
 }
 
-// running finds the running task of the hub ctx belongs to: the task a
-// cooperative call made with ctx suspends. The common case, a task's own
-// context or one made by WithCancel or WithTimeout, is inlined into the
-// callers.
+// running finds the task that a cooperative call made with ctx suspends:
+// the task ctx belongs to (the task it was given to, or that made it),
+// which must be the one running. A context used by another task, by a
+// callback or from another goroutine gets ErrNoTask instead of suspending
+// whatever task happens to run. (A goroutine other than the hub's that
+// uses the running task's own context cannot be told apart without
+// goroutine identities; the race detector reports it.) The common case is
+// inlined into the callers.
 func running(ctx context.Context) (*task, error) {
-	if c, ok := ctx.(*hctx); ok && c.task.hub.current != nil {
-		return c.task.hub.current, nil
+	if c, ok := ctx.(*hctx); ok && c.task == c.task.hub.current {
+		return c.task, nil
 	}
 	return runningSlow(ctx)
 }
 
 func runningSlow(ctx context.Context) (*task, error) {
-	c := nearestHctx(ctx)
-	if c == nil {
-		if t, ok := ctx.Value(taskKey{}).(*task); ok {
-			c = &t.ctx
-		} else {
-			return nil, ErrNoTask
-		}
-	}
-	t := c.task.hub.current
-	if t == nil {
+	var t *task
+	if c := nearestHctx(ctx); c != nil {
+		t = c.task
+	} else if t, _ = ctx.Value(taskKey{}).(*task); t == nil {
 		return nil, ErrNoTask
+	}
+	switch cur := t.hub.current; {
+	case cur == nil:
+		return nil, fmt.Errorf("%w (no task runs: called from a callback, or after the task ended)", ErrNoTask)
+	case cur != t:
+		return nil, fmt.Errorf("%w (the context is %v's; %v is running)", ErrNoTask, t, cur)
 	}
 	return t, nil
 }

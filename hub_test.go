@@ -279,18 +279,24 @@ func TestKill(t *testing.T) {
 	r.check(t, "sleep: context canceled", "wait: context canceled")
 }
 
-func TestKillWhileWaitingWithAnotherContext(t *testing.T) {
+// A wait must use the context of the task that waits (or one made from
+// it): another task's context is a clear error, not a wait of the wrong
+// task.
+func TestWaitWithAnotherTasksContext(t *testing.T) {
 	err := run(t, func(ctx context.Context) error {
 		outer := ctx
-		victim := corio.Spawn(ctx, func(ctx context.Context) error {
-			return corio.Sleep(outer, time.Hour) // not its own context
+		derived, cancel := corio.WithCancel(outer)
+		defer cancel()
+		other := corio.Spawn(ctx, func(ctx context.Context) error {
+			for _, c := range []context.Context{outer, derived} {
+				err := corio.Sleep(c, time.Hour)
+				if !errors.Is(err, corio.ErrNoTask) || !strings.Contains(err.Error(), `the context is task 1 "main"'s`) {
+					t.Errorf("Sleep with main's context in another task = %v", err)
+				}
+			}
+			return nil
 		})
-		corio.Sleep(ctx, time.Second)
-		victim.Kill()
-		if err := victim.Join(ctx); !errors.Is(err, context.Canceled) {
-			return fmt.Errorf("killed task's error = %v", err)
-		}
-		return nil
+		return other.Join(ctx)
 	})
 	if err != nil {
 		t.Fatal(err)
