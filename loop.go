@@ -2,6 +2,7 @@ package corio
 
 import (
 	"context"
+	"os"
 	"time"
 )
 
@@ -22,6 +23,11 @@ func (h *hub) loop() error {
 		}
 		h.fireTimers()
 		if h.ready.len() > 0 {
+			if h.ioWaits > 0 { // I/O must not wait behind busy tasks
+				if err := h.poll(0); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if err := h.idle(); err != nil {
@@ -44,6 +50,8 @@ func (h *hub) fireTimers() {
 			target.cancelOnHub(context.DeadlineExceeded)
 		case func():
 			target()
+		case *fdDir:
+			target.wakeAll(os.ErrDeadlineExceeded)
 		}
 	}
 }
@@ -57,13 +65,18 @@ func (h *hub) idle() error {
 	timeout := time.Duration(-1)
 	switch {
 	case h.clock.virtual && h.pending == 0 && h.inboxLen.Load() == 0 && hasTimer:
+		if h.ioWaits > 0 { // what the sockets already have comes first
+			if err := h.poll(0); err != nil || h.ready.len() > 0 {
+				return err
+			}
+		}
 		if !h.foreignEnded() {
 			h.clock.now = max(h.clock.now, next)
 			return nil
 		}
 		// A watched context has ended (cancelled by a task, typically):
 		// its wake-up is on its way, and comes before time moves.
-	case !hasTimer && h.refs == 0 && len(h.foreign) == 0 && h.pending == 0 && h.inboxLen.Load() == 0:
+	case !hasTimer && h.refs == 0 && len(h.foreign) == 0 && h.pending == 0 && h.ioWaits == 0 && h.inboxLen.Load() == 0:
 		return h.deadlock()
 	case hasTimer && !h.clock.virtual:
 		timeout = max(time.Duration(next-h.clock.read()), 0)
@@ -73,12 +86,20 @@ func (h *hub) idle() error {
 		h.sleeping.Store(false)
 		return nil
 	}
+	err := h.poll(timeout)
+	h.sleeping.Store(false)
+	return err
+}
+
+// poll waits in the poller up to timeout (0: just looks) and wakes the
+// tasks waiting on the descriptors it reports.
+func (h *hub) poll(timeout time.Duration) error {
 	var err error
 	h.events, err = h.poller.Wait(timeout, h.events[:0])
-	h.sleeping.Store(false)
 	if err != nil {
 		return err
 	}
+	h.dispatchIO()
 	return nil
 }
 
@@ -124,10 +145,22 @@ func (h *hub) shutdown() {
 		fn()
 	}
 	h.endLeftovers()
+	h.closeFDs()
 	if h.watch != nil {
 		h.watch.close()
 	}
 	h.poller.Close()
+}
+
+// closeFDs closes the descriptors still registered: their tasks have
+// ended.
+func (h *hub) closeFDs() {
+	for _, f := range h.fds {
+		if f != nil {
+			f.Close() // no call is in progress: it closes now
+			f.release()
+		}
+	}
 }
 
 // endLeftovers ends the tasks still alive at shutdown: those never started

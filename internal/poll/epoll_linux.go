@@ -96,6 +96,28 @@ func (p *Poller) Wake() error {
 	}
 }
 
+// Add registers fd, which must be non-blocking, for edge-triggered
+// readiness in both directions: an Event comes each time fd becomes
+// readable or writable (or hangs up), not while it stays so. The caller
+// tries its read or write first and waits for an event only after EAGAIN,
+// so no edge is missed and no event repeats for a socket nobody waits on.
+func (p *Poller) Add(fd int) error {
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET, Fd: int32(fd)}
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return fmt.Errorf("poll: epoll_ctl add fd %d: %w", fd, err)
+	}
+	return nil
+}
+
+// Remove unregisters fd. Closing fd also does, so Remove matters only
+// for an fd that stays open.
+func (p *Poller) Remove(fd int) error {
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil); err != nil {
+		return fmt.Errorf("poll: epoll_ctl del fd %d: %w", fd, err)
+	}
+	return nil
+}
+
 // Close releases the epoll instance and the eventfd.
 func (p *Poller) Close() error {
 	if p.closed {

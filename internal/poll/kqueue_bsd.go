@@ -85,6 +85,33 @@ func (p *Poller) Wake() error {
 	return nil
 }
 
+// Add registers fd, which must be non-blocking, for edge-triggered
+// readiness in both directions (EV_CLEAR): an Event comes each time fd
+// becomes readable or writable, not while it stays so.
+func (p *Poller) Add(fd int) error {
+	evs := []unix.Kevent_t{
+		{Ident: uint64(fd), Filter: unix.EVFILT_READ, Flags: unix.EV_ADD | unix.EV_CLEAR},
+		{Ident: uint64(fd), Filter: unix.EVFILT_WRITE, Flags: unix.EV_ADD | unix.EV_CLEAR},
+	}
+	if _, err := unix.Kevent(p.kq, evs, nil, nil); err != nil {
+		return fmt.Errorf("poll: kevent add fd %d: %w", fd, err)
+	}
+	return nil
+}
+
+// Remove unregisters fd. Closing fd also does, so Remove matters only
+// for an fd that stays open.
+func (p *Poller) Remove(fd int) error {
+	evs := []unix.Kevent_t{
+		{Ident: uint64(fd), Filter: unix.EVFILT_READ, Flags: unix.EV_DELETE},
+		{Ident: uint64(fd), Filter: unix.EVFILT_WRITE, Flags: unix.EV_DELETE},
+	}
+	if _, err := unix.Kevent(p.kq, evs, nil, nil); err != nil {
+		return fmt.Errorf("poll: kevent delete fd %d: %w", fd, err)
+	}
+	return nil
+}
+
 // Close releases the kqueue.
 func (p *Poller) Close() error {
 	if p.closed {

@@ -1,0 +1,221 @@
+package cnet
+
+import (
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/corio-go/corio"
+)
+
+// A Conn is a cooperative stream connection (TCP or Unix): a net.Conn
+// whose Read and Write make the calling task wait instead of blocking the
+// hub. Make one with Dial, or get one from a Listener.
+type Conn struct {
+	fd      *corio.FD
+	network string
+	laddr   net.Addr
+	raddr   net.Addr
+}
+
+var _ net.Conn = (*Conn)(nil)
+
+func newConn(fd *corio.FD, network string) *Conn {
+	c := &Conn{fd: fd, network: network}
+	if sa, err := unix.Getsockname(fd.Sysfd()); err == nil {
+		c.laddr = netAddr(network, sa)
+	}
+	if sa, err := unix.Getpeername(fd.Sysfd()); err == nil {
+		c.raddr = netAddr(network, sa)
+	}
+	return c
+}
+
+// opError wraps err the way package net does, so that errors.Is(err,
+// os.ErrDeadlineExceeded), errors.Is(err, net.ErrClosed) and the
+// net.Error Timeout method work as callers expect.
+func (c *Conn) opError(op string, err error) error {
+	if err == nil || err == io.EOF {
+		return err
+	}
+	return &net.OpError{Op: op, Net: c.network, Source: c.laddr, Addr: c.raddr, Err: err}
+}
+
+// Read reads up to len(b) bytes, waiting while none has arrived. It
+// returns io.EOF once the peer has closed its side and everything sent
+// has been read.
+func (c *Conn) Read(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, c.opError("read", c.fd.ReadExpired())
+	}
+	for {
+		if err := c.fd.ReadExpired(); err != nil {
+			return 0, c.opError("read", err)
+		}
+		n, err := c.read(b)
+		switch err {
+		case nil:
+			if n == 0 {
+				return 0, io.EOF
+			}
+			return n, nil
+		case unix.EINTR:
+		case unix.EAGAIN:
+			if err := c.fd.WaitRead(); err != nil {
+				return 0, c.opError("read", err)
+			}
+		case net.ErrClosed:
+			return 0, c.opError("read", err)
+		default:
+			return 0, c.opError("read", os.NewSyscallError("read", err))
+		}
+	}
+}
+
+// Write writes all of b, waiting while the socket's buffer is full. On an
+// error it returns how much was written before it.
+func (c *Conn) Write(b []byte) (int, error) {
+	written := 0
+	for written < len(b) {
+		if err := c.fd.WriteExpired(); err != nil {
+			return written, c.opError("write", err)
+		}
+		n, err := c.write(b[written:])
+		if n > 0 {
+			written += n
+		}
+		switch err {
+		case nil, unix.EINTR:
+		case unix.EAGAIN:
+			if err := c.fd.WaitWrite(); err != nil {
+				return written, c.opError("write", err)
+			}
+		case net.ErrClosed:
+			return written, c.opError("write", err)
+		default:
+			return written, c.opError("write", os.NewSyscallError("write", err))
+		}
+	}
+	return written, nil
+}
+
+// Close closes the connection; a Read or Write waiting in a task fails
+// with net.ErrClosed. It may be called from any goroutine.
+func (c *Conn) Close() error { return c.opError("close", c.fd.Close()) }
+
+// CloseRead shuts down the reading side: later reads return io.EOF.
+func (c *Conn) CloseRead() error { return c.shutdown("close", unix.SHUT_RD) }
+
+// CloseWrite shuts down the writing side: the peer reads io.EOF after
+// what was written.
+func (c *Conn) CloseWrite() error { return c.shutdown("close", unix.SHUT_WR) }
+
+// read and write are the system calls, bracketed so that a Close from
+// another goroutine waits for them (see corio.FD.Acquire).
+func (c *Conn) read(b []byte) (int, error) {
+	if err := c.fd.Acquire(); err != nil {
+		return 0, err
+	}
+	defer c.fd.Release()
+	return unix.Read(c.fd.Sysfd(), b)
+}
+
+func (c *Conn) write(b []byte) (int, error) {
+	if err := c.fd.Acquire(); err != nil {
+		return 0, err
+	}
+	defer c.fd.Release()
+	return unix.Write(c.fd.Sysfd(), b)
+}
+
+func (c *Conn) shutdown(op string, how int) error {
+	if err := c.fd.Acquire(); err != nil {
+		return c.opError(op, err)
+	}
+	defer c.fd.Release()
+	if err := unix.Shutdown(c.fd.Sysfd(), how); err != nil {
+		return c.opError(op, os.NewSyscallError("shutdown", err))
+	}
+	return nil
+}
+
+// LocalAddr is the connection's own address.
+func (c *Conn) LocalAddr() net.Addr { return c.laddr }
+
+// RemoteAddr is the peer's address.
+func (c *Conn) RemoteAddr() net.Addr { return c.raddr }
+
+// SetDeadline sets the read and write deadlines (see net.Conn). It may be
+// called from any goroutine.
+func (c *Conn) SetDeadline(t time.Time) error { return c.opError("set", c.fd.SetDeadline(t)) }
+
+// SetReadDeadline sets the read deadline, also for a Read waiting now.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	return c.opError("set", c.fd.SetReadDeadline(t))
+}
+
+// SetWriteDeadline sets the write deadline, also for a Write waiting now.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	return c.opError("set", c.fd.SetWriteDeadline(t))
+}
+
+// SetNoDelay turns Nagle's algorithm off (true, the default for TCP, as
+// in package net) or on. It fails on a Unix socket.
+func (c *Conn) SetNoDelay(noDelay bool) error {
+	return c.setInt("set", unix.IPPROTO_TCP, unix.TCP_NODELAY, boolInt(noDelay))
+}
+
+// SetKeepAlive turns TCP keep-alive probes on or off.
+func (c *Conn) SetKeepAlive(keepAlive bool) error {
+	return c.setInt("set", unix.SOL_SOCKET, unix.SO_KEEPALIVE, boolInt(keepAlive))
+}
+
+// SetReadBuffer sets the size of the kernel's receive buffer.
+func (c *Conn) SetReadBuffer(bytes int) error {
+	return c.setInt("set", unix.SOL_SOCKET, unix.SO_RCVBUF, bytes)
+}
+
+// SetWriteBuffer sets the size of the kernel's send buffer.
+func (c *Conn) SetWriteBuffer(bytes int) error {
+	return c.setInt("set", unix.SOL_SOCKET, unix.SO_SNDBUF, bytes)
+}
+
+// SetLinger sets what Close does with data not yet sent (see
+// net.TCPConn.SetLinger): sec < 0 sends it in the background (the
+// default), 0 discards it and resets the connection, sec > 0 waits up to
+// sec seconds for it... in the kernel, since the socket is non-blocking.
+func (c *Conn) SetLinger(sec int) error {
+	if err := c.fd.Acquire(); err != nil {
+		return c.opError("set", err)
+	}
+	defer c.fd.Release()
+	l := unix.Linger{}
+	if sec >= 0 {
+		l.Onoff, l.Linger = 1, int32(sec)
+	}
+	if err := unix.SetsockoptLinger(c.fd.Sysfd(), unix.SOL_SOCKET, unix.SO_LINGER, &l); err != nil {
+		return c.opError("set", os.NewSyscallError("setsockopt", err))
+	}
+	return nil
+}
+
+func (c *Conn) setInt(op string, level, opt, v int) error {
+	if err := c.fd.Acquire(); err != nil {
+		return c.opError(op, err)
+	}
+	defer c.fd.Release()
+	if err := unix.SetsockoptInt(c.fd.Sysfd(), level, opt, v); err != nil {
+		return c.opError(op, os.NewSyscallError("setsockopt", err))
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

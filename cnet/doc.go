@@ -1,0 +1,28 @@
+// Package cnet gives the hub cooperative sockets: TCP, UDP and Unix
+// sockets that implement net.Conn, net.Listener and net.PacketConn, whose
+// reads, writes, accepts and connects make the calling task wait instead
+// of blocking the hub's goroutine. Code written against those interfaces
+// (bufio, crypto/tls, net/http's ReadRequest and ReadResponse) becomes
+// cooperative unchanged: this is what gevent's monkey-patching does for
+// Python, done with interfaces.
+//
+// # The model
+//
+// Every socket is non-blocking and registered with its hub's poller
+// (corio.FD). A read or write first makes the system call; only when the
+// kernel says EAGAIN does the task wait, for the poller's next report that
+// the socket is ready. Deadlines are hub timers: a read or write past its
+// deadline fails with an error wrapping os.ErrDeadlineExceeded (and whose
+// Timeout method reports true), as with package net.
+//
+// # Who may call what
+//
+// A socket belongs to the hub of the context it was made with. Read,
+// Write, Accept and the other calls that may wait must be made by that
+// hub's tasks; from anywhere else they fail with corio.ErrNoTask. Close
+// and the SetDeadline family may be called from any goroutine: a Read
+// waiting in a task wakes with net.ErrClosed or os.ErrDeadlineExceeded.
+//
+// Names are resolved without blocking the hub: the lookup runs through
+// corio.Blocking while the dialing task waits.
+package cnet

@@ -1,0 +1,204 @@
+package cnet
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/corio-go/corio"
+)
+
+// listenBacklog is the queue of connections not yet accepted; the kernel
+// caps it at its own limit (net.core.somaxconn on Linux).
+const listenBacklog = 4096
+
+// A Listener is a cooperative stream listener (TCP or Unix): a
+// net.Listener whose Accept makes the calling task wait.
+type Listener struct {
+	fd      *corio.FD
+	network string
+	addr    net.Addr
+	unlink  string // the socket file a Unix listener removes on Close
+}
+
+var _ net.Listener = (*Listener)(nil)
+
+// ListenConfig is how Listen sets a listener up.
+type ListenConfig struct {
+	// ReusePort sets SO_REUSEPORT, so that several listeners (one per hub)
+	// share one address and the kernel spreads connections among them.
+	ReusePort bool
+}
+
+// Listen listens on address for network ("tcp", "tcp4", "tcp6" or
+// "unix") on the hub of ctx, like net.Listen. A TCP address with no host
+// listens on every local address; port 0 picks a free port (see Addr).
+func Listen(ctx context.Context, network, address string) (*Listener, error) {
+	return ListenConfig{}.Listen(ctx, network, address)
+}
+
+// Listen is the package's Listen with lc's settings.
+func (lc ListenConfig) Listen(ctx context.Context, network, address string) (*Listener, error) {
+	fail := func(err error) (*Listener, error) {
+		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
+	}
+	var fam int
+	var sa unix.Sockaddr
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+		ap, err := listenAddr(ctx, network, address)
+		if err != nil {
+			return fail(err)
+		}
+		if fam, err = family(network, ap.Addr()); err != nil {
+			return fail(err)
+		}
+		sa = sockaddr(fam, ap)
+	case "unix":
+		fam, sa = unix.AF_UNIX, &unix.SockaddrUnix{Name: address}
+	default:
+		return fail(net.UnknownNetworkError(network))
+	}
+	fd, err := socket(ctx, fam, unix.SOCK_STREAM)
+	if err != nil {
+		return fail(err)
+	}
+	if err := bindListen(fd.Sysfd(), fam, sa, lc.ReusePort); err != nil {
+		fd.Close()
+		return fail(err)
+	}
+	l := &Listener{fd: fd, network: network}
+	if s, err := unix.Getsockname(fd.Sysfd()); err == nil {
+		l.addr = netAddr(network, s)
+	}
+	if fam == unix.AF_UNIX {
+		l.unlink = address
+		l.addr = &net.UnixAddr{Name: address, Net: "unix"}
+	}
+	return l, nil
+}
+
+// listenAddr resolves a TCP listening address; an empty host means every
+// local address (IPv6 and IPv4 for "tcp", as package net does).
+func listenAddr(ctx context.Context, network, address string) (netip.AddrPort, error) {
+	host, service, err := net.SplitHostPort(address)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	if host == "" {
+		port, err := lookupPort(ctx, network, service)
+		if err != nil {
+			return netip.AddrPort{}, err
+		}
+		any := netip.IPv6Unspecified()
+		if network == "tcp4" {
+			any = netip.IPv4Unspecified()
+		}
+		return netip.AddrPortFrom(any, port), nil
+	}
+	addrs, err := resolve(ctx, network, address)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return addrs[0], nil
+}
+
+func bindListen(s, fam int, sa unix.Sockaddr, reusePort bool) error {
+	if fam != unix.AF_UNIX {
+		if err := unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+			return os.NewSyscallError("setsockopt", err)
+		}
+		if reusePort {
+			if err := unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+				return os.NewSyscallError("setsockopt", err)
+			}
+		}
+	}
+	if fam == unix.AF_INET6 {
+		unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 0) // both families on "::"
+	}
+	if err := unix.Bind(s, sa); err != nil {
+		return os.NewSyscallError("bind", err)
+	}
+	if err := unix.Listen(s, listenBacklog); err != nil {
+		return os.NewSyscallError("listen", err)
+	}
+	return nil
+}
+
+// Accept waits for the next connection and returns it.
+func (l *Listener) Accept() (net.Conn, error) { return l.AcceptConn() }
+
+// AcceptConn is Accept returning the *Conn.
+func (l *Listener) AcceptConn() (*Conn, error) {
+	for {
+		if err := l.fd.ReadExpired(); err != nil {
+			return nil, l.opError(err)
+		}
+		s, err := l.accept()
+		switch err {
+		case nil:
+			fd, err := l.fd.Register(s)
+			if err != nil {
+				unix.Close(s)
+				return nil, l.opError(err)
+			}
+			return newConn(fd, l.network), nil
+		case unix.EINTR, unix.ECONNABORTED:
+		case unix.EAGAIN:
+			if err := l.fd.WaitRead(); err != nil {
+				return nil, l.opError(err)
+			}
+		case net.ErrClosed:
+			return nil, l.opError(err)
+		default:
+			return nil, l.opError(os.NewSyscallError("accept", err))
+		}
+	}
+}
+
+// accept is the system call, bracketed (see corio.FD.Acquire).
+func (l *Listener) accept() (int, error) {
+	if err := l.fd.Acquire(); err != nil {
+		return -1, err
+	}
+	defer l.fd.Release()
+	s, _, err := accept(l.fd.Sysfd())
+	return s, err
+}
+
+func (l *Listener) opError(err error) error {
+	return &net.OpError{Op: "accept", Net: l.network, Addr: l.addr, Err: err}
+}
+
+// Close stops listening; an Accept waiting in a task fails with
+// net.ErrClosed. A Unix listener removes its socket file. It may be called
+// from any goroutine.
+func (l *Listener) Close() error {
+	err := l.fd.Close()
+	if err == nil && l.unlink != "" {
+		os.Remove(l.unlink)
+	}
+	if err != nil {
+		return &net.OpError{Op: "close", Net: l.network, Addr: l.addr, Err: err}
+	}
+	return nil
+}
+
+// Addr is the address the listener listens on (with the port the system
+// picked, for port 0).
+func (l *Listener) Addr() net.Addr { return l.addr }
+
+// SetDeadline sets the time after which Accept fails with
+// os.ErrDeadlineExceeded, also an Accept waiting now; the zero time means
+// none. It may be called from any goroutine.
+func (l *Listener) SetDeadline(t time.Time) error {
+	if err := l.fd.SetReadDeadline(t); err != nil {
+		return &net.OpError{Op: "set", Net: l.network, Addr: l.addr, Err: err}
+	}
+	return nil
+}

@@ -1,0 +1,292 @@
+package corio
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// An FD is a non-blocking file descriptor registered with a hub's poller:
+// the building block of cooperative I/O (package cnet's sockets are made
+// of FDs). Its owner tries a read or write first; when the system call
+// says EAGAIN, it calls WaitRead or WaitWrite, which park the running task
+// until the descriptor becomes ready again (the poller reports edges),
+// its deadline passes (os.ErrDeadlineExceeded), it is closed
+// (net.ErrClosed) or the task is killed (context.Canceled).
+//
+// An FD belongs to the hub it was made on: WaitRead and WaitWrite are for
+// that hub's tasks. Close and the deadline setters are safe from any
+// goroutine; what they change reaches waiting tasks through the hub.
+// System calls on the descriptor are bracketed by Acquire and Release, so
+// that a Close from another goroutine never closes it under a call in
+// progress (and its number is never reused under one).
+type FD struct {
+	h         *hub
+	fd        int
+	state     atomic.Uint64 // fdClosed, plus the number of calls in progress
+	sysClosed atomic.Bool   // the descriptor itself is closed
+	rd, wr    fdDir
+}
+
+// fdClosed is the bit of FD.state that Close sets.
+const fdClosed = 1 << 63
+
+// fdDir is one direction of an FD.
+type fdDir struct {
+	f        *FD
+	what     string       // "read fd N", for run info
+	deadline atomic.Int64 // hub clock; noDeadline if none
+	waiting  atomic.Bool  // a task waits: deadline changes must reach the hub
+	waiters  taskList     // hub only
+	timer    timer        // fires at the deadline while a task waits (hub only)
+}
+
+// NewFD registers fd, which must already be non-blocking, with the hub of
+// ctx. It must be called from a task of that hub. The FD owns fd from now
+// on: Close closes it.
+func NewFD(ctx context.Context, fd int) (*FD, error) {
+	t, err := running(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return t.hub.register(fd)
+}
+
+func (h *hub) register(fd int) (*FD, error) {
+	if err := h.poller.Add(fd); err != nil {
+		return nil, err
+	}
+	f := &FD{h: h, fd: fd}
+	for _, d := range []*fdDir{&f.rd, &f.wr} {
+		d.f = f
+		d.deadline.Store(noDeadline)
+		d.timer.target = d
+	}
+	f.rd.what = "read fd " + strconv.Itoa(fd)
+	f.wr.what = "write fd " + strconv.Itoa(fd)
+	for fd >= len(h.fds) {
+		h.fds = append(h.fds, nil)
+	}
+	h.fds[fd] = f
+	return f, nil
+}
+
+// Sysfd is the descriptor, for system calls on it. It must not be used
+// after Close.
+func (f *FD) Sysfd() int { return f.fd }
+
+// Closed reports whether Close has been called.
+func (f *FD) Closed() bool { return f.state.Load()&fdClosed != 0 }
+
+// Acquire marks a system call on the descriptor in progress, or returns
+// net.ErrClosed if the FD is closed. Each successful Acquire must be
+// followed by one Release once the call has returned.
+func (f *FD) Acquire() error {
+	if f.state.Add(1)&fdClosed != 0 {
+		f.Release()
+		return net.ErrClosed
+	}
+	return nil
+}
+
+// Release ends what Acquire began; the last one after a Close closes the
+// descriptor.
+func (f *FD) Release() {
+	if f.state.Add(^uint64(0)) == fdClosed {
+		f.closeSys()
+	}
+}
+
+// closeSys closes the descriptor, once (which also takes it out of the
+// poller).
+func (f *FD) closeSys() {
+	if f.sysClosed.CompareAndSwap(false, true) {
+		unix.Close(f.fd)
+	}
+}
+
+// WaitRead parks the running task until fd may be readable again. It
+// returns nil when the caller should retry its read, or why not.
+func (f *FD) WaitRead() error { return f.wait(&f.rd, nil) }
+
+// WaitWrite parks the running task until fd may be writable again.
+func (f *FD) WaitWrite() error { return f.wait(&f.wr, nil) }
+
+// WaitWriteContext is WaitWrite that also ends, with ctx's error, when
+// ctx does (a connect bounded by a dial's context, say). ctx must be the
+// running task's or made from it.
+func (f *FD) WaitWriteContext(ctx context.Context) error { return f.wait(&f.wr, ctx) }
+
+// WaitReadContext is WaitRead that also ends when ctx does.
+func (f *FD) WaitReadContext(ctx context.Context) error { return f.wait(&f.rd, ctx) }
+
+// Register registers another non-blocking descriptor with f's hub, as
+// NewFD does (an accepted connection, say). It must be called from a task
+// of that hub.
+func (f *FD) Register(fd int) (*FD, error) {
+	if f.h.current == nil {
+		return nil, fmt.Errorf("%w (an FD is registered only from a task of its hub)", ErrNoTask)
+	}
+	return f.h.register(fd)
+}
+
+// ReadExpired reports, without waiting, the error a read should fail with
+// now: net.ErrClosed, os.ErrDeadlineExceeded or nil.
+func (f *FD) ReadExpired() error { return f.expired(&f.rd) }
+
+// WriteExpired is ReadExpired for writes.
+func (f *FD) WriteExpired() error { return f.expired(&f.wr) }
+
+func (f *FD) expired(d *fdDir) error {
+	if f.Closed() {
+		return net.ErrClosed
+	}
+	if dl := d.deadline.Load(); dl != noDeadline && dl <= f.h.clock.read() {
+		return os.ErrDeadlineExceeded
+	}
+	return nil
+}
+
+func (f *FD) wait(d *fdDir, ctx context.Context) error {
+	h := f.h
+	t := h.current
+	if t == nil {
+		return fmt.Errorf("%w (an FD waits only in a task of its hub)", ErrNoTask)
+	}
+	if ctx == nil {
+		ctx = &t.ctx
+	} else if _, err := running(ctx); err != nil {
+		return err
+	}
+	d.waiting.Store(true) // before reading the deadline: see setDeadline
+	defer d.waiting.Store(false)
+	if err := f.expired(d); err != nil {
+		return err
+	}
+	if dl := d.deadline.Load(); dl != noDeadline && !d.timer.pending() {
+		h.timers.push(&d.timer, dl)
+	}
+	h.ioWaits++
+	err := t.waitIn(ctx, &d.waiters, d.what)
+	h.ioWaits--
+	if d.waiters.empty() {
+		h.timers.remove(&d.timer)
+	}
+	return err
+}
+
+// SetDeadline sets both deadlines (see net.Conn).
+func (f *FD) SetDeadline(t time.Time) error {
+	if err := f.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return f.SetWriteDeadline(t)
+}
+
+// SetReadDeadline sets the time after which reads fail with
+// os.ErrDeadlineExceeded, also a read waiting now; the zero time means
+// none. It may be called from any goroutine.
+func (f *FD) SetReadDeadline(t time.Time) error { return f.setDeadline(&f.rd, t) }
+
+// SetWriteDeadline is SetReadDeadline for writes.
+func (f *FD) SetWriteDeadline(t time.Time) error { return f.setDeadline(&f.wr, t) }
+
+func (f *FD) setDeadline(d *fdDir, t time.Time) error {
+	if f.Closed() {
+		return net.ErrClosed
+	}
+	dl := int64(noDeadline)
+	if !t.IsZero() {
+		dl = f.h.clock.fromWall(t)
+	}
+	d.deadline.Store(dl)
+	if d.waiting.Load() { // a task waits: the hub re-arms its timer
+		f.h.submit(d.rearm)
+	}
+	return nil
+}
+
+// rearm applies a changed deadline to the tasks waiting (on the hub).
+func (d *fdDir) rearm() {
+	if d.waiters.empty() {
+		return
+	}
+	h := d.f.h
+	switch dl := d.deadline.Load(); {
+	case dl == noDeadline:
+		h.timers.remove(&d.timer)
+	case dl <= h.clock.read():
+		d.wakeAll(os.ErrDeadlineExceeded)
+	default:
+		h.timers.push(&d.timer, dl)
+	}
+}
+
+// wakeAll wakes the tasks waiting in d with err (nil: retry).
+func (d *fdDir) wakeAll(err error) {
+	h := d.f.h
+	for t := d.waiters.first(); t != nil; t = d.waiters.first() {
+		h.wake(t, err)
+	}
+	h.timers.remove(&d.timer)
+}
+
+// Close closes the FD: the descriptor at once (or as soon as a system
+// call in progress on it returns), and tasks waiting on it wake with
+// net.ErrClosed at the hub's next turn; later calls fail with it too.
+// Close may be called from any goroutine; closing twice returns
+// net.ErrClosed.
+func (f *FD) Close() error {
+	for {
+		s := f.state.Load()
+		if s&fdClosed != 0 {
+			return net.ErrClosed
+		}
+		if f.state.CompareAndSwap(s, s|fdClosed) {
+			if s == 0 {
+				f.closeSys()
+			}
+			break
+		}
+	}
+	f.h.submit(f.release) // false once the hub has ended: nobody waits then
+	return nil
+}
+
+// release wakes the waiters and forgets the FD (on the hub).
+func (f *FD) release() {
+	h := f.h
+	f.rd.wakeAll(net.ErrClosed)
+	f.wr.wakeAll(net.ErrClosed)
+	if f.fd < len(h.fds) && h.fds[f.fd] == f {
+		h.fds[f.fd] = nil
+	}
+}
+
+// dispatchIO wakes the tasks waiting on the descriptors the poller
+// reported.
+func (h *hub) dispatchIO() {
+	for _, ev := range h.events {
+		if ev.Fd >= len(h.fds) {
+			continue
+		}
+		f := h.fds[ev.Fd]
+		if f == nil {
+			continue
+		}
+		if ev.Readable || ev.Hangup {
+			f.rd.wakeAll(nil)
+		}
+		if ev.Writable || ev.Hangup {
+			f.wr.wakeAll(nil)
+		}
+	}
+	clear(h.events)
+	h.events = h.events[:0]
+}
