@@ -44,8 +44,8 @@ type hub struct {
 	closed   bool // guarded by inboxMu
 	events   []poll.Event
 	offload  offload
-	fds      []*FD // registered descriptors, by number
-	ioWaits  int   // tasks waiting on descriptors
+	fds      []*FD     // registered descriptors, by number
+	ioWaits  int       // tasks waiting on descriptors
 	watch    *watchdog // nil unless the Watchdog option is given
 }
 

@@ -240,7 +240,7 @@ func TestCloseDuringRead(t *testing.T) {
 		corio.Sleep(ctx, time.Second)
 		closed := make(chan error)
 		go func() { closed <- c.Close() }() // another goroutine, as net.Conn allows
-		if err := <-closed; err != nil {        // (the hub waits a moment here)
+		if err := <-closed; err != nil {    // (the hub waits a moment here)
 			t.Errorf("Close = %v", err)
 		}
 		if err := reader.Join(ctx); !errors.Is(err, net.ErrClosed) {
