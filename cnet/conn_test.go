@@ -22,19 +22,32 @@ import (
 )
 
 // run runs main on a hub (virtual clock: the sockets here talk to tasks of
-// the same hub) and fails the test on an error or a goroutine left over.
+// the same hub) and fails the test on an error, or on a goroutine or a
+// descriptor left over.
 func run(t *testing.T, main func(ctx context.Context) error) {
 	t.Helper()
-	before := runtime.NumGoroutine()
+	goroutines, fds := runtime.NumGoroutine(), openFDs(t)
 	if err := corio.Run(context.Background(), main, corio.VirtualClock()); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; runtime.NumGoroutine() > before; i++ {
+	for i := 0; runtime.NumGoroutine() > goroutines; i++ {
 		if i == 200 {
-			t.Fatalf("%d goroutines before Run, %d after", before, runtime.NumGoroutine())
+			t.Fatalf("%d goroutines before Run, %d after", goroutines, runtime.NumGoroutine())
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	if after := openFDs(t); after > fds {
+		t.Fatalf("%d descriptors open before Run, %d after", fds, after)
+	}
+}
+
+// openFDs counts the process's open descriptors (-1 where /proc is not).
+func openFDs(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(entries)
 }
 
 // upperServer accepts connections and answers each read with its
@@ -409,5 +422,99 @@ func TestHTTPOverConn(t *testing.T) {
 			t.Errorf("response %d %q, %v", resp.StatusCode, body, err)
 		}
 		return nil
+	})
+}
+
+func TestUDPRoundTrip(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		srv, err := cnet.ListenPacket(ctx, "udp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		corio.Spawn(ctx, func(ctx context.Context) error {
+			buf := make([]byte, 1500)
+			for {
+				n, from, err := srv.ReadFrom(buf)
+				if err != nil {
+					return nil // closed
+				}
+				if _, err := srv.WriteTo(bytes.ToUpper(buf[:n]), from); err != nil {
+					return err
+				}
+			}
+		})
+		cl, err := cnet.ListenPacket(ctx, "udp4", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		for _, msg := range []string{"one datagram", "another"} {
+			if _, err := cl.WriteTo([]byte(msg), srv.LocalAddr()); err != nil {
+				return err
+			}
+			buf := make([]byte, 100)
+			n, from, err := cl.ReadFrom(buf)
+			if err != nil || string(buf[:n]) != strings.ToUpper(msg) || from.String() != srv.LocalAddr().String() {
+				t.Errorf("reply %q from %v, %v", buf[:n], from, err)
+			}
+		}
+		cl.SetReadDeadline(corio.Now(ctx).Add(time.Second))
+		if _, _, err := cl.ReadFrom(make([]byte, 10)); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("ReadFrom past its deadline = %v", err)
+		}
+		if _, err := cl.WriteTo([]byte("x"), &net.UnixAddr{Name: "/x"}); err == nil {
+			t.Error("WriteTo a Unix address on UDP succeeded")
+		}
+		return nil
+	})
+}
+
+func TestUnixgram(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	run(t, func(ctx context.Context) error {
+		pa, err := cnet.ListenPacket(ctx, "unixgram", a)
+		if err != nil {
+			return err
+		}
+		defer pa.Close()
+		pb, err := cnet.ListenPacket(ctx, "unixgram", b)
+		if err != nil {
+			return err
+		}
+		defer pb.Close()
+		if _, err := pa.WriteTo([]byte("hi b"), pb.LocalAddr()); err != nil {
+			return err
+		}
+		buf := make([]byte, 10)
+		n, from, err := pb.ReadFrom(buf)
+		if err != nil || string(buf[:n]) != "hi b" || from.String() != a {
+			t.Errorf("got %q from %v, %v", buf[:n], from, err)
+		}
+		return nil
+	})
+}
+
+// Sockets left open when Run returns are closed with their hub (run checks
+// that no descriptor is left).
+func TestRunClosesLeftoverSockets(t *testing.T) {
+	run(t, func(ctx context.Context) error {
+		l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		corio.Spawn(ctx, func(ctx context.Context) error { return upperServer(ctx, l) })
+		for range 3 {
+			c, err := cnet.Dial(ctx, "tcp", l.Addr().String())
+			if err != nil {
+				return err
+			}
+			corio.Spawn(ctx, func(ctx context.Context) error {
+				_, err := c.Read(make([]byte, 1)) // waits when Run ends
+				return err
+			})
+		}
+		return corio.Sleep(ctx, time.Second)
 	})
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package cnet_test
+
+const raceEnabled = false
