@@ -140,4 +140,3 @@ func raiseFDLimit(t *testing.T, n int) {
 		t.Fatal(err)
 	}
 }
-
