@@ -15,8 +15,9 @@ import (
 // An FD is a non-blocking file descriptor registered with a hub's poller:
 // the building block of cooperative I/O (package cnet's sockets are made
 // of FDs). Its owner tries a read or write first; when the system call
-// says EAGAIN, it calls WaitRead or WaitWrite, which park the running task
-// until the descriptor becomes ready again (the poller reports edges),
+// says EAGAIN, it calls WaitRead or WaitWrite, which return at once if the
+// poller reported the descriptor ready since the last wait (try again), or
+// park the running task until it does (the poller reports edges),
 // its deadline passes (os.ErrDeadlineExceeded), it is closed
 // (net.ErrClosed) or the task is killed (context.Canceled).
 //
@@ -41,6 +42,7 @@ const fdClosed = 1 << 63
 type fdDir struct {
 	f        *FD
 	what     string       // "read fd N", for run info
+	ready    bool         // an edge came while no task waited (hub only)
 	deadline atomic.Int64 // hub clock; noDeadline if none
 	waiting  atomic.Bool  // a task waits: deadline changes must reach the hub
 	waiters  taskList     // hub only
@@ -169,6 +171,10 @@ func (f *FD) wait(d *fdDir, ctx context.Context) error {
 	if err := f.expired(d); err != nil {
 		return err
 	}
+	if d.ready { // an edge came since the caller's last try: try again
+		d.ready = false
+		return nil
+	}
 	if dl := d.deadline.Load(); dl != noDeadline && !d.timer.pending() {
 		h.timers.push(&d.timer, dl)
 	}
@@ -228,6 +234,17 @@ func (d *fdDir) rearm() {
 	}
 }
 
+// edge records that the descriptor became ready in d's direction: the
+// tasks waiting wake to retry, or, if none waits, the next wait returns at
+// once (edges are reported once; one must not be lost).
+func (d *fdDir) edge() {
+	if d.waiters.empty() {
+		d.ready = true
+		return
+	}
+	d.wakeAll(nil)
+}
+
 // wakeAll wakes the tasks waiting in d with err (nil: retry).
 func (d *fdDir) wakeAll(err error) {
 	h := d.f.h
@@ -281,10 +298,10 @@ func (h *hub) dispatchIO() {
 			continue
 		}
 		if ev.Readable || ev.Hangup {
-			f.rd.wakeAll(nil)
+			f.rd.edge()
 		}
 		if ev.Writable || ev.Hangup {
-			f.wr.wakeAll(nil)
+			f.wr.edge()
 		}
 	}
 	clear(h.events)
