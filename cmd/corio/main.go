@@ -4,6 +4,7 @@
 //	corio tour            list the tour of the seed's examples
 //	corio tour NAME       run one entry (corio tour NAME -h for its flags)
 //	corio tour all        run every entry in order
+//	corio serve           the seed's upper-casing server (--addr, --hubs, --verbose)
 //
 // Exit status: 0 on success, 1 when a run fails, 2 on bad usage.
 package main
@@ -25,6 +26,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"tour", "run the seed's examples, one by one", runTour},
+		{"serve", "the seed's upper-casing socket server, on several hubs", runServe},
 	}
 }
 

@@ -24,6 +24,11 @@ func TestRun(t *testing.T) {
 		{[]string{"tour", "serial-vs-yield", "-n", "-3"}, 2, "", "-n must be positive"},
 		{[]string{"tour", "greenlet", "-h"}, 0, "", ""},
 		{[]string{"tour", "all", "x"}, 2, "", "tour all takes no arguments"},
+		{[]string{"serve", "x"}, 2, "", "serve takes no arguments"},
+		{[]string{"serve", "--hubs", "0"}, 2, "", "--hubs must be at least 1"},
+		{[]string{"serve", "--addr", "nowhere"}, 2, "", `--addr "nowhere"`},
+		{[]string{"serve", "--max-conns", "-1"}, 2, "", "--max-conns must not be negative"},
+		{[]string{"serve", "--bogus"}, 2, "", "flag provided but not defined"},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/corio-go/corio/cnet"
+)
+
+// runServe is `corio serve`: the seed's server, which answers everything a
+// client sends upper-cased, each connection in a task of its own, on
+// several hubs. SIGINT or SIGTERM stop it gracefully.
+func runServe(stdout, stderr io.Writer, args []string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, stdout, stderr, args, nil)
+}
+
+// serve runs the server until ctx ends, then shuts it down. ready, if not
+// nil, gets the address once the server listens.
+func serve(ctx context.Context, stdout, stderr io.Writer, args []string, ready func(addr string)) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one)")
+	hubs := fs.Int("hubs", runtime.GOMAXPROCS(0), "number of hubs (goroutines), each with its own listener")
+	maxConns := fs.Int("max-conns", 0, "connections served at once, at most (0: no bound)")
+	grace := fs.Duration("grace", 5*time.Second, "how long a shutdown waits for connections before closing them")
+	verbose := fs.Bool("verbose", false, "print every message received, as the seed's server does")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return fmt.Errorf("%w: serve: %v", errUsage, err)
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fmt.Errorf("%w: serve takes no arguments, got %q", errUsage, fs.Args())
+	case *hubs < 1:
+		return fmt.Errorf("%w: serve: --hubs must be at least 1, got %d", errUsage, *hubs)
+	case *maxConns < 0:
+		return fmt.Errorf("%w: serve: --max-conns must not be negative, got %d", errUsage, *maxConns)
+	case *grace < 0:
+		return fmt.Errorf("%w: serve: --grace must not be negative, got %v", errUsage, *grace)
+	}
+	if _, _, err := net.SplitHostPort(*addr); err != nil {
+		return fmt.Errorf("%w: serve: --addr %q: %v", errUsage, *addr, err)
+	}
+	var out sync.Mutex // the hubs print from several goroutines
+	srv := &cnet.StreamServer{
+		Addr: *addr, Hubs: *hubs, MaxConns: *maxConns,
+		Handler: func(ctx context.Context, c net.Conn) {
+			buf := make([]byte, 1024)
+			for {
+				n, err := c.Read(buf)
+				if err != nil {
+					return // EOF, or the connection broke: the seed's loop ends too
+				}
+				if *verbose {
+					out.Lock()
+					fmt.Fprintf(stdout, "client %v msg: %s\n", c.RemoteAddr(), buf[:n])
+					out.Unlock()
+				}
+				if _, err := c.Write(bytes.ToUpper(buf[:n])); err != nil {
+					return
+				}
+			}
+		},
+	}
+	if err := srv.Start(); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	fmt.Fprintf(stderr, "corio serve: listening on %v with %d hubs\n", srv.ListenAddr(), *hubs)
+	if ready != nil {
+		ready(srv.ListenAddr().String())
+	}
+	<-ctx.Done()
+	fmt.Fprintf(stderr, "corio serve: shutting down (waiting up to %v for connections)\n", *grace)
+	sctx, cancel := context.WithTimeout(context.Background(), *grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		fmt.Fprintf(stderr, "corio serve: connections still open after %v were closed\n", *grace)
+	}
+	fmt.Fprintln(stderr, "corio serve: stopped")
+	return nil
+}
