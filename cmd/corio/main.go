@@ -5,6 +5,7 @@
 //	corio tour NAME       run one entry (corio tour NAME -h for its flags)
 //	corio tour all        run every entry in order
 //	corio serve           the seed's upper-casing server (--addr, --hubs, --verbose)
+//	corio load            many clients against it (--addr, -c, -d, -n, --size, --json)
 //
 // Exit status: 0 on success, 1 when a run fails, 2 on bad usage.
 package main
@@ -27,6 +28,7 @@ func commands() []command {
 	return []command{
 		{"tour", "run the seed's examples, one by one", runTour},
 		{"serve", "the seed's upper-casing socket server, on several hubs", runServe},
+		{"load", "the seed's many-client program as a load generator for serve", runLoad},
 	}
 }
 

@@ -29,6 +29,12 @@ func TestRun(t *testing.T) {
 		{[]string{"serve", "--addr", "nowhere"}, 2, "", `--addr "nowhere"`},
 		{[]string{"serve", "--max-conns", "-1"}, 2, "", "--max-conns must not be negative"},
 		{[]string{"serve", "--bogus"}, 2, "", "flag provided but not defined"},
+		{[]string{"load", "-c", "0"}, 2, "", "connections must be at least 1"},
+		{[]string{"load", "-d", "0"}, 2, "", "neither a duration nor a count"},
+		{[]string{"load", "--size", "-1"}, 2, "", "size must not be negative"},
+		{[]string{"load", "--addr", "nowhere"}, 2, "", `--addr "nowhere"`},
+		{[]string{"load", "--hubs", "0"}, 2, "", "--hubs must be at least 1"},
+		{[]string{"load", "extra"}, 2, "", "load takes no arguments"},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer

@@ -38,6 +38,7 @@ func TestArguments(t *testing.T) {
 		{"sync-vs-async", []string{"--virtual=maybe"}, tour.ErrUsage, "invalid boolean value"},
 		{"gevent-eat-play", []string{"now"}, tour.ErrUsage, "takes no arguments"},
 		{"no-lock", []string{"-tasks", "0"}, tour.ErrUsage, "-tasks and -n must be positive"},
+		{"socket-server", []string{"-c", "0"}, tour.ErrUsage, "-c and -d must be positive"},
 	}
 	for _, tt := range tests {
 		e, _ := tour.Lookup(tt.entry)
@@ -55,6 +56,18 @@ func TestSerialVsYield(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"items:                     1000\n", "serial (produce, consume): ", "switching (send per item): ", "overhead per switch: "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestSocketServer(t *testing.T) {
+	var out bytes.Buffer
+	if err := tour.SocketServer(&out, []string{"-c", "50", "-d", "200ms"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"server: one hub", "clients: 50 connections", "client0 say hello 0 -> CLIENT0 SAY HELLO 0", "errors 0, mismatches 0"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

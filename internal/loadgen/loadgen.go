@@ -1,0 +1,203 @@
+// Package loadgen is the seed's many-client program as a load generator:
+// connections held by cooperative tasks on a few hubs, each sending
+// "client<i> say hello <n>" and checking that the reply is the message
+// upper-cased, with throughput and latency figures. `corio load` and the
+// tour's socket-server entry use it.
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/cnet"
+)
+
+// Config is one load run.
+type Config struct {
+	Addr     string        // the server, host:port
+	Conns    int           // connections held at once
+	Duration time.Duration // how long to send (0: until Count)
+	Count    int           // messages in all, at most (0: until Duration)
+	Size     int           // each message padded to this many bytes (0: as is)
+	Hubs     int           // hubs (goroutines) the connections are spread on; default GOMAXPROCS
+	// Sample, if set, is called with some exchanges (the first of each of
+	// the first few connections), from the hubs' goroutines.
+	Sample func(conn int, msg, reply string)
+}
+
+// Result is what a run measured.
+type Result struct {
+	Conns      int           // connections that were established
+	Msgs       uint64        // messages answered and checked
+	Errors     uint64        // connections that failed (dial, read, write)
+	Mismatches uint64        // replies that were not the upper-cased message
+	Elapsed    time.Duration // from the first dial to the last reply
+	Latency    Histogram     // per message, send to full reply
+	FirstError error         // the first error seen, if any
+}
+
+// MsgsPerSecond is the throughput.
+func (r *Result) MsgsPerSecond() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Msgs) / r.Elapsed.Seconds()
+}
+
+// Validate reports what is wrong with c, for a usage message.
+func (c *Config) Validate() error {
+	switch {
+	case c.Addr == "":
+		return errors.New("no server address")
+	case c.Conns < 1:
+		return fmt.Errorf("connections must be at least 1, got %d", c.Conns)
+	case c.Duration < 0:
+		return fmt.Errorf("duration must not be negative, got %v", c.Duration)
+	case c.Count < 0:
+		return fmt.Errorf("count must not be negative, got %d", c.Count)
+	case c.Duration == 0 && c.Count == 0:
+		return errors.New("neither a duration nor a count: the run would never end")
+	case c.Size < 0:
+		return fmt.Errorf("size must not be negative, got %d", c.Size)
+	case c.Hubs < 0:
+		return fmt.Errorf("hubs must not be negative, got %d", c.Hubs)
+	}
+	return nil
+}
+
+// Run runs the load and returns what it measured. Connection failures
+// are counted in the result, not returned; the error is for a run that
+// could not be made at all.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	hubs := cfg.Hubs
+	if hubs == 0 {
+		hubs = runtime.GOMAXPROCS(0)
+	}
+	hubs = min(hubs, cfg.Conns)
+	var budget atomic.Int64 // messages left to send, when Count bounds the run
+	budget.Store(int64(cfg.Count))
+	results := make([]Result, hubs)
+	start := time.Now()
+	var deadline time.Time
+	if cfg.Duration > 0 {
+		deadline = start.Add(cfg.Duration)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, hubs)
+	for h := range hubs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[h] = corio.Run(ctx, func(ctx context.Context) error {
+				return runHub(ctx, &cfg, h, hubs, deadline, &budget, &results[h])
+			})
+		}()
+	}
+	wg.Wait()
+	total := &Result{Elapsed: time.Since(start)}
+	for i := range results {
+		r := &results[i]
+		total.Conns += r.Conns
+		total.Msgs += r.Msgs
+		total.Errors += r.Errors
+		total.Mismatches += r.Mismatches
+		total.Latency.Merge(&r.Latency)
+		if total.FirstError == nil {
+			total.FirstError = r.FirstError
+		}
+	}
+	if err := errors.Join(errs...); err != nil && ctx.Err() == nil {
+		return total, err
+	}
+	return total, nil
+}
+
+// runHub runs the connections numbered h, h+hubs, ... on this hub.
+func runHub(hubCtx context.Context, cfg *Config, h, hubs int, deadline time.Time, budget *atomic.Int64, r *Result) error {
+	ctx := hubCtx
+	if !deadline.IsZero() { // the clients stop at the deadline
+		var cancel context.CancelFunc
+		ctx, cancel = corio.WithDeadline(hubCtx, deadline)
+		defer cancel()
+	}
+	g := corio.NewGroup()
+	for i := h; i < cfg.Conns; i += hubs {
+		g.Spawn(ctx, func(ctx context.Context) error {
+			err := client(ctx, cfg, i, budget, r)
+			if err != nil && ctx.Err() == nil {
+				r.Errors++
+				if r.FirstError == nil {
+					r.FirstError = fmt.Errorf("connection %d: %w", i, err)
+				}
+			}
+			return nil
+		})
+	}
+	return g.Join(hubCtx) // they end soon after the deadline
+}
+
+// client is one connection of the seed's client program.
+func client(ctx context.Context, cfg *Config, i int, budget *atomic.Int64, r *Result) error {
+	c, err := cnet.Dial(ctx, "tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	r.Conns++
+	if d, ok := ctx.Deadline(); ok {
+		c.SetDeadline(d) // the run's end also ends a read or write in flight
+	}
+	prefix := "client" + strconv.Itoa(i) + " say hello "
+	msg := make([]byte, 0, max(cfg.Size, len(prefix)+20))
+	reply := make([]byte, 0, cap(msg))
+	for n := 0; ; n++ {
+		if cfg.Count > 0 && budget.Add(-1) < 0 {
+			return nil
+		}
+		msg = strconv.AppendInt(append(msg[:0], prefix...), int64(n), 10)
+		for len(msg) < cfg.Size {
+			msg = append(msg, '.')
+		}
+		sent := time.Now()
+		if _, err := c.Write(msg); err != nil {
+			return stopped(ctx, err)
+		}
+		reply = reply[:len(msg)]
+		if _, err := io.ReadFull(c, reply); err != nil {
+			return stopped(ctx, err)
+		}
+		r.Latency.Record(time.Since(sent))
+		r.Msgs++
+		if !bytes.Equal(reply, bytes.ToUpper(msg)) {
+			r.Mismatches++
+		}
+		if cfg.Sample != nil && n == 0 && i < 3 {
+			cfg.Sample(i, string(msg), string(reply))
+		}
+	}
+}
+
+// stopped tells an error that ends the run (the deadline reached) from
+// a failure.
+func stopped(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	if d, ok := ctx.Deadline(); ok && errors.Is(err, os.ErrDeadlineExceeded) && !corio.Now(ctx).Before(d) {
+		return nil // the connection's deadline, the run's end, came first
+	}
+	return err
+}
