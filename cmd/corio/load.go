@@ -109,4 +109,3 @@ func printLoadJSON(w io.Writer, r *loadgen.Result) {
 	}
 	json.NewEncoder(w).Encode(out)
 }
-
