@@ -43,6 +43,8 @@ type fdDir struct {
 	f        *FD
 	what     string       // "read fd N", for run info
 	ready    bool         // an edge came while no task waited (hub only)
+	drained  bool         // the owner saw the kernel's buffer emptied (hub only)
+	final    bool         // the peer closed: reads end without another edge (hub only)
 	deadline atomic.Int64 // hub clock; noDeadline if none
 	waiting  atomic.Bool  // a task waits: deadline changes must reach the hub
 	waiters  taskList     // hub only
@@ -137,6 +139,18 @@ func (f *FD) Register(fd int) (*FD, error) {
 	}
 	return f.h.register(fd)
 }
+
+// SetReadDrained records that a read has just emptied the kernel's
+// buffer (a stream socket's read returned less than asked): until the
+// poller reports new data, ReadDrained says so, and the owner can wait
+// first instead of paying a read that would fail with EAGAIN.
+func (f *FD) SetReadDrained() { f.rd.drained = true }
+
+// ReadDrained reports whether the last read emptied the buffer and no
+// data has been reported since. Once the peer has closed its side it is
+// always false: the EOF behind the data must be read, and no edge will
+// announce it again.
+func (f *FD) ReadDrained() bool { return f.rd.drained && !f.rd.ready && !f.rd.final }
 
 // ReadExpired reports, without waiting, the error a read should fail with
 // now: net.ErrClosed, os.ErrDeadlineExceeded or nil.
@@ -238,6 +252,7 @@ func (d *fdDir) rearm() {
 // tasks waiting wake to retry, or, if none waits, the next wait returns at
 // once (edges are reported once; one must not be lost).
 func (d *fdDir) edge() {
+	d.drained = false
 	if d.waiters.empty() {
 		d.ready = true
 		return
@@ -296,6 +311,9 @@ func (h *hub) dispatchIO() {
 		f := h.fds[ev.Fd]
 		if f == nil {
 			continue
+		}
+		if ev.PeerClosed {
+			f.rd.final = true
 		}
 		if ev.Readable || ev.Hangup {
 			f.rd.edge()

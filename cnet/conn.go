@@ -51,6 +51,13 @@ func (c *Conn) Read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, c.opError("read", c.fd.ReadExpired())
 	}
+	if c.fd.ReadDrained() {
+		// The last read emptied the buffer and nothing came since: wait
+		// first rather than pay a read that fails with EAGAIN.
+		if err := c.fd.WaitRead(); err != nil {
+			return 0, c.opError("read", err)
+		}
+	}
 	for {
 		if err := c.fd.ReadExpired(); err != nil {
 			return 0, c.opError("read", err)
@@ -60,6 +67,9 @@ func (c *Conn) Read(b []byte) (int, error) {
 		case nil:
 			if n == 0 {
 				return 0, io.EOF
+			}
+			if n < len(b) {
+				c.fd.SetReadDrained() // a stream socket returns less only when it has no more
 			}
 			return n, nil
 		case unix.EINTR:

@@ -150,6 +150,68 @@ func TestHalfCloseAndEOF(t *testing.T) {
 	})
 }
 
+// TestShortReadThenEOF: data and the peer's FIN arrive under one edge
+// while a reader waits; the reader's short read marks the socket drained,
+// and the next Read must still find the EOF, which no new edge announces.
+func TestShortReadThenEOF(t *testing.T) {
+	for _, network := range []string{"tcp", "unix"} {
+		t.Run(network, func(t *testing.T) {
+			addr := "127.0.0.1:0"
+			if network == "unix" {
+				addr = filepath.Join(t.TempDir(), "s")
+			}
+			run(t, func(ctx context.Context) error {
+				l, err := cnet.Listen(ctx, network, addr)
+				if err != nil {
+					return err
+				}
+				defer l.Close()
+				client, err := cnet.Dial(ctx, network, l.Addr().String())
+				if err != nil {
+					return err
+				}
+				server, err := l.AcceptConn()
+				if err != nil {
+					return err
+				}
+				defer server.Close()
+				// Without the fix the second Read would wait for ever.
+				if err := server.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+					return err
+				}
+				var reads []string
+				reader := corio.Spawn(ctx, func(ctx context.Context) error {
+					buf := make([]byte, 64)
+					for {
+						n, err := server.Read(buf)
+						reads = append(reads, fmt.Sprintf("%q %v", buf[:n], err))
+						if err != nil {
+							return nil
+						}
+					}
+				})
+				if err := corio.Sleep(ctx, 0); err != nil { // the reader waits now
+					return err
+				}
+				if _, err := client.Write([]byte("last")); err != nil {
+					return err
+				}
+				if err := client.Close(); err != nil {
+					return err
+				}
+				if err := reader.Join(ctx); err != nil {
+					return err
+				}
+				want := []string{`"last" <nil>`, `"" EOF`}
+				if fmt.Sprint(reads) != fmt.Sprint(want) {
+					t.Errorf("reads = %q, want %q", reads, want)
+				}
+				return nil
+			})
+		})
+	}
+}
+
 func TestReadDeadline(t *testing.T) {
 	run(t, func(ctx context.Context) error {
 		l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")

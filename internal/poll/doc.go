@@ -23,6 +23,9 @@ type Event struct {
 	Readable bool
 	Writable bool
 	Hangup   bool // error or hang-up: both directions should be retried
+	// PeerClosed: the peer shut down its sending side, so reads will end
+	// in EOF (or an error) and no further edge will say so.
+	PeerClosed bool
 }
 
 // timeoutMillis converts a Wait timeout to the milliseconds the kernel

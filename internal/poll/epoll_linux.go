@@ -62,10 +62,11 @@ func (p *Poller) Wait(timeout time.Duration, ready []Event) ([]Event, error) {
 			continue
 		}
 		ready = append(ready, Event{
-			Fd:       fd,
-			Readable: ev.Events&(unix.EPOLLIN|unix.EPOLLRDHUP) != 0,
-			Writable: ev.Events&unix.EPOLLOUT != 0,
-			Hangup:   ev.Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0,
+			Fd:         fd,
+			Readable:   ev.Events&(unix.EPOLLIN|unix.EPOLLRDHUP) != 0,
+			Writable:   ev.Events&unix.EPOLLOUT != 0,
+			Hangup:     ev.Events&(unix.EPOLLERR|unix.EPOLLHUP) != 0,
+			PeerClosed: ev.Events&(unix.EPOLLRDHUP|unix.EPOLLERR|unix.EPOLLHUP) != 0,
 		})
 	}
 	return ready, nil

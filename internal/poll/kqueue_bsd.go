@@ -63,10 +63,11 @@ func (p *Poller) Wait(timeout time.Duration, ready []Event) ([]Event, error) {
 			continue
 		}
 		ready = append(ready, Event{
-			Fd:       int(ev.Ident),
-			Readable: ev.Filter == unix.EVFILT_READ,
-			Writable: ev.Filter == unix.EVFILT_WRITE,
-			Hangup:   ev.Flags&(unix.EV_EOF|unix.EV_ERROR) != 0,
+			Fd:         int(ev.Ident),
+			Readable:   ev.Filter == unix.EVFILT_READ,
+			Writable:   ev.Filter == unix.EVFILT_WRITE,
+			Hangup:     ev.Flags&(unix.EV_EOF|unix.EV_ERROR) != 0,
+			PeerClosed: ev.Filter == unix.EVFILT_READ && ev.Flags&(unix.EV_EOF|unix.EV_ERROR) != 0,
 		})
 	}
 	return ready, nil

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Server CPU time per message for the seed's upper-casing server: corio
+# serve (one hub), a goroutine-per-connection net server, and gnet v2 (one
+# event loop), each with GOMAXPROCS=1 pinned to CPU 1, loaded by
+# `corio load` pinned to CPU 0. Server CPU is read from /proc/<pid>/stat
+# (utime + stime) before and after each run. Runs alternate between the
+# servers (A B C A B C ...) so that drift on the machine hits all alike.
+#
+# Usage: bench/serve.sh [SECONDS] [ROUNDS]   (defaults: 5 s, 3 rounds)
+# Prints one line per run: server conns msgs cpu_seconds us_per_msg msgs_per_s p50_us p99_us
+set -euo pipefail
+cd "$(dirname "$0")"
+secs=${1:-5}
+rounds=${2:-3}
+bin=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$bin"' EXIT
+(cd .. && go build -o "$bin/corio" ./cmd/corio)
+go build -o "$bin/netserver" ./cmd/netserver
+go build -o "$bin/gnetserver" ./cmd/gnetserver
+tck=$(getconf CLK_TCK)
+
+start() { # name port -> pid
+  case $1 in
+    corio) GOMAXPROCS=1 taskset -c 1 "$bin/corio" serve --hubs 1 --addr "127.0.0.1:$2" >/dev/null 2>&1 & ;;
+    net) GOMAXPROCS=1 taskset -c 1 "$bin/netserver" --addr "127.0.0.1:$2" >/dev/null 2>&1 & ;;
+    gnet) GOMAXPROCS=1 taskset -c 1 "$bin/gnetserver" --addr "127.0.0.1:$2" >/dev/null 2>&1 & ;;
+  esac
+  echo $!
+}
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+declare -A pid port
+p=19100
+for s in corio net gnet; do
+  port[$s]=$p
+  start $s $p > "$bin/pid" # the server's output does not go to the pipe
+  pid[$s]=$(cat "$bin/pid")
+  p=$((p + 1))
+done
+sleep 1
+for r in $(seq "$rounds"); do
+  for c in 1 100 500; do
+    for s in corio net gnet; do
+      before=$(cpu "${pid[$s]}")
+      out=$(GOMAXPROCS=1 taskset -c 0 "$bin/corio" load --addr "127.0.0.1:${port[$s]}" -c "$c" -d "${secs}s" --hubs 1 --json)
+      after=$(cpu "${pid[$s]}")
+      python3 - "$s" "$c" "$before" "$after" "$tck" "$out" <<'PY'
+import json, sys
+s, c, before, after, tck, out = sys.argv[1:]
+r = json.loads(out)
+cpu = (float(after) - float(before)) / float(tck)
+print(f"{s} {c} {r['msgs']} {cpu:.2f} {cpu * 1e6 / max(r['msgs'], 1):.3f} {r['msgs_per_s']:.0f} {r['p50_us']:.0f} {r['p99_us']:.0f}")
+PY
+    done
+  done
+done
