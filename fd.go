@@ -52,9 +52,13 @@ type fdDir struct {
 }
 
 // NewFD registers fd, which must already be non-blocking, with the hub of
-// ctx. It must be called from a task of that hub. The FD owns fd from now
-// on: Close closes it.
+// ctx. It must be called from a task of that hub, or from a function that
+// Hub.Submit runs on it (to take over a descriptor another hub accepted,
+// say). The FD owns fd from now on: Close closes it.
 func NewFD(ctx context.Context, fd int) (*FD, error) {
+	if h := hubOf(ctx); h != nil && h.inCallback.Load() && h.current == nil {
+		return h.register(fd)
+	}
 	t, err := running(ctx)
 	if err != nil {
 		return nil, err

@@ -168,6 +168,28 @@ func TestFDWaitBoundedByContext(t *testing.T) {
 		if _, err := corio.NewFD(context.Background(), b); !errors.Is(err, corio.ErrNoTask) {
 			t.Errorf("NewFD outside a hub = %v", err)
 		}
+		// From a function submitted to the hub, NewFD takes a descriptor
+		// over (a StreamServer's acceptor hands connections out so).
+		c, d := socketpair(t)
+		defer unix.Close(d)
+		var taken corio.Future[*corio.FD]
+		corio.HubOf(ctx).Submit(func(ctx context.Context) {
+			f, err := corio.NewFD(ctx, c)
+			if err != nil {
+				taken.Fail(err)
+				return
+			}
+			taken.Set(f)
+		})
+		g, err := taken.Get(ctx)
+		if err != nil {
+			t.Fatalf("NewFD from a submitted function: %v", err)
+		}
+		defer g.Close()
+		unix.Write(d, []byte("x"))
+		if err := g.WaitRead(); err != nil {
+			t.Errorf("WaitRead on the FD taken over = %v", err)
+		}
 		return nil
 	})
 	if err != nil {

@@ -12,13 +12,14 @@ import "context"
 // complete, such as a Future.
 type Hub struct{ h *hub }
 
-// HubOf returns the hub of ctx, or nil if ctx belongs to no hub.
+// HubOf returns the hub of ctx, or nil if ctx belongs to no hub. A hub
+// has one handle: tasks of the same hub get the same pointer.
 func HubOf(ctx context.Context) *Hub {
 	h := hubOf(ctx)
 	if h == nil {
 		return nil
 	}
-	return &Hub{h}
+	return &h.handle
 }
 
 // Submit runs fn on the hub's goroutine, soon, outside any task (gevent's

@@ -47,6 +47,10 @@ type hub struct {
 	fds      []*FD     // registered descriptors, by number
 	ioWaits  int       // tasks waiting on descriptors
 	watch    *watchdog // nil unless the Watchdog option is given
+	handle   Hub       // what HubOf returns: one handle per hub
+	// inCallback: submitted functions are running (outside any task).
+	// Atomic only so that a misuse from another goroutine is not a race.
+	inCallback atomic.Bool
 }
 
 // Option configures Run.
@@ -84,6 +88,7 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...Opti
 		return fmt.Errorf("corio: start hub: %w", err)
 	}
 	h := &hub{poller: p, clock: clock{virtual: cfg.virtual, start: time.Now()}}
+	h.handle.h = h
 	h.sched, h.root = coro.NewSched()
 	h.offload.limit = cfg.blockingLimit
 	if h.offload.limit < 1 {
@@ -307,10 +312,12 @@ func (h *hub) drainInbox() {
 	h.inbox = h.spare[:0]
 	h.inboxLen.Store(0)
 	h.inboxMu.Unlock()
+	h.inCallback.Store(true)
 	for i, fn := range fns {
 		fn()
 		fns[i] = nil
 	}
+	h.inCallback.Store(false)
 	h.spare = fns
 }
 

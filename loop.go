@@ -141,9 +141,11 @@ func (h *hub) shutdown() {
 	leftovers := h.inbox
 	h.inbox = nil
 	h.inboxMu.Unlock()
+	h.inCallback.Store(true)
 	for _, fn := range leftovers {
 		fn()
 	}
+	h.inCallback.Store(false)
 	h.endLeftovers()
 	h.closeFDs()
 	if h.watch != nil {

@@ -145,6 +145,15 @@ func TestHubFromOtherGoroutines(t *testing.T) {
 	var hub *corio.Hub
 	err := run(t, func(ctx context.Context) error {
 		hub = corio.HubOf(ctx)
+		other := corio.Spawn(ctx, func(ctx context.Context) error {
+			if corio.HubOf(ctx) != hub {
+				t.Error("HubOf gave two handles for one hub")
+			}
+			return nil
+		})
+		if err := other.Join(ctx); err != nil {
+			return err
+		}
 		var submitted corio.Future[string]
 		go func() {
 			hub.Submit(func(ctx context.Context) { submitted.Set("ran on the hub") })

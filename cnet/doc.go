@@ -11,7 +11,13 @@
 // Every socket is non-blocking and registered with its hub's poller
 // (corio.FD). A read or write first makes the system call; only when the
 // kernel says EAGAIN does the task wait, for the poller's next report that
-// the socket is ready. Deadlines are hub timers: a read or write past its
+// the socket is ready. One exception saves a system call per message: a
+// stream read that returned less than asked has emptied the kernel's
+// buffer, so the next read waits for the poller's report first instead of
+// paying a read that would fail with EAGAIN (the poller is edge-triggered
+// and reports new data, or the peer's close, exactly once).
+//
+// Deadlines are hub timers: a read or write past its
 // deadline fails with an error wrapping os.ErrDeadlineExceeded (and whose
 // Timeout method reports true), as with package net.
 //

@@ -130,33 +130,54 @@ func bindListen(s, fam int, sa unix.Sockaddr, reusePort bool) error {
 	return nil
 }
 
+// reusePortAvailable reports whether SO_REUSEPORT can be set on a TCP
+// socket here (it cannot on kernels older than Linux 3.9, for one).
+func reusePortAvailable() bool {
+	s, err := newSocket(unix.AF_INET, unix.SOCK_STREAM)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(s)
+	return unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1) == nil
+}
+
 // Accept waits for the next connection and returns it.
 func (l *Listener) Accept() (net.Conn, error) { return l.AcceptConn() }
 
 // AcceptConn is Accept returning the *Conn.
 func (l *Listener) AcceptConn() (*Conn, error) {
+	s, err := l.acceptSocket()
+	if err != nil {
+		return nil, err
+	}
+	fd, err := l.fd.Register(s)
+	if err != nil {
+		unix.Close(s)
+		return nil, l.opError(err)
+	}
+	return newConn(fd, l.network), nil
+}
+
+// acceptSocket waits for the next connection and returns its descriptor,
+// not yet registered with any hub.
+func (l *Listener) acceptSocket() (int, error) {
 	for {
 		if err := l.fd.ReadExpired(); err != nil {
-			return nil, l.opError(err)
+			return -1, l.opError(err)
 		}
 		s, err := l.accept()
 		switch err {
 		case nil:
-			fd, err := l.fd.Register(s)
-			if err != nil {
-				unix.Close(s)
-				return nil, l.opError(err)
-			}
-			return newConn(fd, l.network), nil
+			return s, nil
 		case unix.EINTR, unix.ECONNABORTED:
 		case unix.EAGAIN:
 			if err := l.fd.WaitRead(); err != nil {
-				return nil, l.opError(err)
+				return -1, l.opError(err)
 			}
 		case net.ErrClosed:
-			return nil, l.opError(err)
+			return -1, l.opError(err)
 		default:
-			return nil, l.opError(os.NewSyscallError("accept", err))
+			return -1, l.opError(os.NewSyscallError("accept", err))
 		}
 	}
 }

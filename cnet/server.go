@@ -8,53 +8,68 @@ import (
 	"net"
 	"runtime"
 	"sync"
-	"time"
+	"sync/atomic"
 
 	"github.com/corio-go/corio"
 )
 
 // A StreamServer serves stream connections with Handler, each in a task of
 // its own (gevent's StreamServer: spawn(handle, conn) per connection), on
-// several hubs at once: each hub has its own SO_REUSEPORT listener on the
-// same address, and the kernel spreads connections among them.
+// several hubs at once.
+//
+// On Linux each hub has its own SO_REUSEPORT listener on the same TCP
+// address and the kernel spreads connections among them. Elsewhere, for
+// Unix sockets, where SO_REUSEPORT cannot be set, or when SingleAcceptor
+// asks for it, one hub accepts every connection and hands each to the hub
+// serving the fewest.
 //
 // A handler that panics is logged and its connection closed; serving goes
 // on. Accept errors such as running out of descriptors (EMFILE) back off,
 // from 5 ms doubling to 1 s, instead of spinning.
 type StreamServer struct {
-	Network string // "tcp" (default), "tcp4", "tcp6"
-	Addr    string // host:port; port 0 picks one (see ListenAddr)
+	Network string // "tcp" (default), "tcp4", "tcp6" or "unix"
+	Addr    string // host:port (port 0 picks one, see ListenAddr), or a Unix socket's path
 	// Handler serves one connection; the connection is closed when it
 	// returns. ctx is its task's: it ends when the server closes.
 	Handler func(ctx context.Context, conn net.Conn)
 	Hubs    int // how many hubs (goroutines); default runtime.GOMAXPROCS(0)
-	// MaxConns bounds the connections served at once (0: no bound), split
-	// evenly among the hubs: a hub at its share stops accepting, and new
-	// connections wait in the kernel's queue.
+	// MaxConns bounds the connections served at once (0: no bound). With a
+	// listener per hub it is split evenly among the hubs: a hub at its
+	// share stops accepting. Either way, connections beyond it wait in the
+	// kernel's queue.
 	MaxConns int
-	ErrorLog *log.Logger // default: the log package's standard logger
+	// SingleAcceptor makes one hub accept every connection and hand it to
+	// the hub serving the fewest, even where a listener per hub would do.
+	SingleAcceptor bool
+	ErrorLog       *log.Logger // default: the log package's standard logger
 
 	mu       sync.Mutex
 	started  bool
 	hubs     []*serverHub
 	addr     net.Addr
 	done     chan struct{} // closed when every hub has ended
-	err      error         // the first hub's error, once done
+	err      error         // the hubs' errors, once done
 	stopping bool
+	killed   atomic.Bool // Close: connections handed over from now on are refused
 }
 
 // serverHub is one hub of a server.
 type serverHub struct {
 	hub   *corio.Hub
-	l     *Listener
+	l     *Listener // nil on a hub that serves what the acceptor hands it
 	conns *corio.Group
+	// With a single acceptor: the connections handed to this hub and not
+	// yet ended (the acceptor's measure of load), and the Future the
+	// acceptor sets when it will hand over no more.
+	active atomic.Int32
+	noMore corio.Future[struct{}]
 }
 
 // ErrServerClosed is what Wait returns after Shutdown or Close.
 var ErrServerClosed = errors.New("cnet: server closed")
 
-// Start starts the hubs and their listeners and returns once every
-// listener is up (or with the first error, nothing left running).
+// Start starts the hubs and their listeners and returns once the server
+// accepts connections (or with the first error, nothing left running).
 func (s *StreamServer) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -64,35 +79,73 @@ func (s *StreamServer) Start() error {
 	if s.Handler == nil {
 		return errors.New("cnet: StreamServer has no Handler")
 	}
+	if s.MaxConns < 0 {
+		return fmt.Errorf("cnet: StreamServer.MaxConns is %d; want 0 (no bound) or more", s.MaxConns)
+	}
 	network := s.Network
-	if network == "" {
+	switch network {
+	case "":
 		network = "tcp"
+	case "tcp", "tcp4", "tcp6", "unix":
+	default:
+		return fmt.Errorf("cnet: StreamServer.Network %q; want tcp, tcp4, tcp6 or unix", network)
 	}
 	n := s.Hubs
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	perHub := 0
-	if s.MaxConns > 0 {
-		perHub = max(1, (s.MaxConns+n-1)/n)
-	}
+	single := s.SingleAcceptor || network == "unix" || !reusePortBalances || !reusePortAvailable()
 	s.started = true
 	s.done = make(chan struct{})
+	s.hubs = make([]*serverHub, n)
+	for i := range s.hubs {
+		s.hubs[i] = &serverHub{}
+	}
+	// With a listener per hub, hub 0 listens first and the others take the
+	// port it got. With one acceptor, hub 0 accepts and starts last, once
+	// the hubs it hands connections to are up.
+	order := make([]int, 0, n)
+	if single {
+		for i := 1; i < n; i++ {
+			order = append(order, i)
+		}
+		order = append(order, 0)
+	} else {
+		for i := range n {
+			order = append(order, i)
+		}
+	}
 	addr := s.Addr
 	var wg sync.WaitGroup
 	errs := make([]error, n)
-	for i := range n {
+	for _, i := range order {
+		sh := s.hubs[i]
+		var serve func(ctx context.Context, up chan<- error) error
+		switch {
+		case !single:
+			limit := 0
+			if s.MaxConns > 0 {
+				limit = max(1, (s.MaxConns+n-1)/n)
+			}
+			serve = func(ctx context.Context, up chan<- error) error {
+				return s.serveListener(ctx, sh, network, addr, limit, up)
+			}
+		case i == 0:
+			serve = func(ctx context.Context, up chan<- error) error {
+				return s.serveAcceptor(ctx, sh, network, addr, up)
+			}
+		default:
+			serve = func(ctx context.Context, up chan<- error) error {
+				return s.serveHandedOver(ctx, sh, up)
+			}
+		}
 		up := make(chan error, 1)
-		sh := &serverHub{}
-		s.hubs = append(s.hubs, sh)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = corio.Run(context.Background(), func(ctx context.Context) error {
-				return s.serveHub(ctx, sh, network, addr, perHub, up)
-			})
+			errs[i] = corio.Run(context.Background(), func(ctx context.Context) error { return serve(ctx, up) })
 			select {
-			case up <- errs[i]: // it ended before its listener was up
+			case up <- errs[i]: // it ended before it was up
 			default:
 			}
 		}()
@@ -105,7 +158,7 @@ func (s *StreamServer) Start() error {
 			close(s.done)
 			return err
 		}
-		if i == 0 { // the others listen on the port the first one got
+		if sh.l != nil && s.addr == nil { // the others listen on the port the first one got
 			s.addr = sh.l.Addr()
 			addr = s.addr.String()
 		}
@@ -116,65 +169,6 @@ func (s *StreamServer) Start() error {
 		close(s.done)
 	}()
 	return nil
-}
-
-// serveHub is the main task of one hub: listen, then accept and spawn a
-// handler task per connection until the listener closes, then wait for
-// the handlers.
-func (s *StreamServer) serveHub(ctx context.Context, sh *serverHub, network, addr string, limit int, up chan<- error) error {
-	l, err := ListenConfig{ReusePort: true}.Listen(ctx, network, addr)
-	if err != nil {
-		return err
-	}
-	sh.hub, sh.l, sh.conns = corio.HubOf(ctx), l, corio.NewGroup()
-	up <- nil
-	var slots *corio.Semaphore
-	if limit > 0 {
-		slots = corio.NewSemaphore(limit)
-	}
-	backoff := time.Duration(0)
-	for {
-		if slots != nil {
-			if err := slots.Acquire(ctx); err != nil {
-				break
-			}
-		}
-		c, err := l.AcceptConn()
-		if err != nil {
-			if slots != nil {
-				slots.Release()
-			}
-			if errors.Is(err, net.ErrClosed) {
-				break
-			}
-			// Out of descriptors (EMFILE, ENFILE) or another failure:
-			// back off rather than spin on an error that will repeat.
-			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.logf("cnet: accept: %v; retrying in %v", err, backoff)
-			if corio.Sleep(ctx, backoff) != nil {
-				break
-			}
-			continue
-		}
-		backoff = 0
-		sh.conns.Spawn(ctx, func(ctx context.Context) error {
-			defer func() {
-				c.Close()
-				if slots != nil {
-					slots.Release()
-				}
-			}()
-			defer func() {
-				if r := recover(); r != nil {
-					s.logf("cnet: handler for %v panicked: %v", c.RemoteAddr(), r)
-				}
-			}()
-			s.Handler(ctx, c)
-			return nil
-		})
-	}
-	l.Close()
-	return sh.conns.Join(ctx)
 }
 
 func (s *StreamServer) logf(format string, args ...any) {
@@ -233,12 +227,16 @@ func (s *StreamServer) Close() error {
 }
 
 // stopLocked closes the listeners and kills the handlers of every hub.
+// A connection being handed over now is refused (see handOver): it runs
+// after killed is set, or before the kill submitted here.
 func (s *StreamServer) stopLocked() {
 	s.stopping = true
+	s.killed.Store(true)
 	for _, sh := range s.hubs {
 		if sh.l != nil {
 			sh.l.Close()
 		}
+		sh.noMore.Set(struct{}{}) // no-op if the acceptor set it
 		if sh.hub != nil {
 			conns := sh.conns
 			sh.hub.Submit(func(context.Context) { conns.Kill() })

@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -138,8 +144,21 @@ func TestStreamServerShutdownWaitsThenKills(t *testing.T) {
 }
 
 func TestStreamServerMaxConns(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		hubs   int
+		single bool
+	}{
+		{"listener per hub", 1, false},
+		{"single acceptor", 2, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testMaxConns(t, tc.hubs, tc.single) })
+	}
+}
+
+func testMaxConns(t *testing.T, hubs int, single bool) {
 	var open, most atomic.Int32
-	srv := &cnet.StreamServer{Addr: "127.0.0.1:0", Hubs: 1, MaxConns: 2, Handler: func(ctx context.Context, c net.Conn) {
+	srv := &cnet.StreamServer{Addr: "127.0.0.1:0", Hubs: hubs, SingleAcceptor: single, MaxConns: 2, Handler: func(ctx context.Context, c net.Conn) {
 		n := open.Add(1)
 		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 		}
@@ -173,16 +192,113 @@ func TestStreamServerMaxConns(t *testing.T) {
 	}
 }
 
-func TestStreamServerErrors(t *testing.T) {
-	if err := (&cnet.StreamServer{Addr: "127.0.0.1:0"}).Start(); err == nil {
-		t.Fatal("started without a handler")
+// TestStreamServerSingleAcceptor: one hub accepts and hands each
+// connection to the hub serving the fewest, so six connections held at
+// once on three hubs are served two by each; Close kills the handlers on
+// every hub.
+func TestStreamServerSingleAcceptor(t *testing.T) {
+	for _, tc := range []struct{ network, addr string }{
+		{"tcp", "127.0.0.1:0"},
+		{"unix", "server.sock"},
+	} {
+		t.Run(tc.network, func(t *testing.T) {
+			addr := tc.addr
+			if tc.network == "unix" {
+				addr = filepath.Join(t.TempDir(), addr)
+			}
+			goroutines := runtime.NumGoroutine()
+			var mu sync.Mutex
+			perHub := map[*corio.Hub]int{}
+			srv := &cnet.StreamServer{Network: tc.network, Addr: addr, Hubs: 3, SingleAcceptor: true,
+				Handler: func(ctx context.Context, c net.Conn) {
+					mu.Lock()
+					perHub[corio.HubOf(ctx)]++
+					mu.Unlock()
+					upper(ctx, c)
+				}}
+			if err := srv.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var conns []net.Conn
+			for i := range 6 {
+				c, err := net.Dial(tc.network, srv.ListenAddr().String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				exchange(t, c, fmt.Sprintf("hello %d", i))
+				conns = append(conns, c)
+			}
+			mu.Lock()
+			counts := slices.Sorted(maps.Values(perHub))
+			mu.Unlock()
+			if want := []int{2, 2, 2}; !slices.Equal(counts, want) {
+				t.Errorf("connections per hub %v, want %v", counts, want)
+			}
+			if err := srv.Close(); err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range conns { // every handler was killed: its connection closed
+				c.SetReadDeadline(time.Now().Add(10 * time.Second))
+				if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+					t.Errorf("connection %d after Close: Read = %d, %v", i, n, err)
+				}
+			}
+			if err := srv.Wait(); !errors.Is(err, cnet.ErrServerClosed) {
+				t.Fatalf("Wait = %v", err)
+			}
+			waitGoroutines(t, goroutines)
+		})
 	}
-	if err := (&cnet.StreamServer{Addr: "nowhere", Handler: upper, Hubs: 2}).Start(); err == nil {
-		t.Fatal("started on a bad address")
+}
+
+// exchange writes msg on c and checks that the upper-cased reply comes.
+func exchange(t *testing.T, c net.Conn, msg string) {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write([]byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	reply := make([]byte, len(msg))
+	if _, err := io.ReadFull(c, reply); err != nil || string(reply) != strings.ToUpper(msg) {
+		t.Fatalf("reply %q to %q, %v", reply, msg, err)
+	}
+}
+
+// waitGoroutines waits for the goroutines to come back to n, or fails.
+func waitGoroutines(t *testing.T, n int) {
+	t.Helper()
+	for i := 0; runtime.NumGoroutine() > n; i++ {
+		if i == 200 {
+			t.Fatalf("%d goroutines before, %d after", n, runtime.NumGoroutine())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestStreamServerErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		srv  *cnet.StreamServer
+		want string // in the error
+	}{
+		{"no handler", &cnet.StreamServer{Addr: "127.0.0.1:0"}, "no Handler"},
+		{"bad address", &cnet.StreamServer{Addr: "nowhere", Handler: upper, Hubs: 2}, "missing port"},
+		{"bad address, single acceptor", &cnet.StreamServer{Addr: "nowhere", Handler: upper, Hubs: 2, SingleAcceptor: true}, "missing port"},
+		{"bad network", &cnet.StreamServer{Network: "udp", Addr: "127.0.0.1:0", Handler: upper}, `Network "udp"`},
+		{"negative limit", &cnet.StreamServer{Addr: "127.0.0.1:0", Handler: upper, MaxConns: -1}, "MaxConns is -1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			goroutines := runtime.NumGoroutine()
+			err := tc.srv.Start()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Start = %v, want an error with %q", err, tc.want)
+			}
+			waitGoroutines(t, goroutines)
+		})
 	}
 	var never cnet.StreamServer
 	if never.Close() == nil || never.Shutdown(context.Background()) == nil {
 		t.Fatal("a server never started stopped")
 	}
-	_ = corio.ErrNoTask
 }

@@ -1,0 +1,214 @@
+package cnet
+
+import (
+	"context"
+	"errors"
+	"net"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/corio-go/corio"
+)
+
+// The main tasks of a StreamServer's hubs: a hub with a listener of its
+// own (serveListener), the single acceptor (serveAcceptor) and the hubs it
+// hands connections to (serveHandedOver).
+
+// serveListener listens with SO_REUSEPORT, then accepts and spawns a
+// handler task per connection until the listener closes, then waits for
+// the handlers. limit bounds this hub's connections (0: no bound).
+func (s *StreamServer) serveListener(ctx context.Context, sh *serverHub, network, addr string, limit int, up chan<- error) error {
+	l, err := ListenConfig{ReusePort: true}.Listen(ctx, network, addr)
+	if err != nil {
+		return err
+	}
+	sh.hub, sh.l, sh.conns = corio.HubOf(ctx), l, corio.NewGroup()
+	up <- nil
+	var slots *corio.Semaphore
+	if limit > 0 {
+		slots = corio.NewSemaphore(limit)
+	}
+	var backoff acceptBackoff
+	for {
+		if slots != nil && slots.Acquire(ctx) != nil {
+			break
+		}
+		c, err := l.AcceptConn()
+		if err != nil {
+			if slots != nil {
+				slots.Release()
+			}
+			if s.retryAccept(ctx, err, &backoff) {
+				continue
+			}
+			break
+		}
+		backoff.reset()
+		s.spawnHandler(ctx, sh, c, func() {
+			if slots != nil {
+				slots.Release()
+			}
+		})
+	}
+	l.Close()
+	return sh.conns.Join(ctx)
+}
+
+// serveAcceptor listens without SO_REUSEPORT and accepts every
+// connection, serving it on the hub that serves the fewest (this one
+// included). When the listener closes it tells the other hubs that no more
+// will come, and waits for its own handlers.
+func (s *StreamServer) serveAcceptor(ctx context.Context, sh *serverHub, network, addr string, up chan<- error) error {
+	l, err := Listen(ctx, network, addr)
+	if err != nil {
+		return err
+	}
+	sh.hub, sh.l, sh.conns = corio.HubOf(ctx), l, corio.NewGroup()
+	up <- nil
+	defer func() {
+		for _, other := range s.hubs {
+			other.noMore.Set(struct{}{}) // no-op if Close set it
+		}
+	}()
+	var slots *corio.Semaphore
+	if s.MaxConns > 0 {
+		slots = corio.NewSemaphore(s.MaxConns)
+	}
+	release := func() {}
+	if slots != nil {
+		release = func() { slots.Release() }
+	}
+	// releaseFrom returns a slot from another hub's goroutine.
+	releaseFrom := func() {
+		if slots != nil {
+			sh.hub.Submit(func(context.Context) { slots.Release() })
+		}
+	}
+	var backoff acceptBackoff
+	for {
+		if slots != nil && slots.Acquire(ctx) != nil {
+			break
+		}
+		sock, err := l.acceptSocket()
+		if err != nil {
+			release()
+			if s.retryAccept(ctx, err, &backoff) {
+				continue
+			}
+			break
+		}
+		backoff.reset()
+		target := s.leastLoaded()
+		if target == sh {
+			fd, err := l.fd.Register(sock)
+			if err != nil {
+				unix.Close(sock)
+				release()
+				s.logf("cnet: accept: %v", err)
+				continue
+			}
+			sh.active.Add(1)
+			s.spawnHandler(ctx, sh, newConn(fd, network), func() { sh.active.Add(-1); release() })
+			continue
+		}
+		s.handOver(target, sock, network, releaseFrom)
+	}
+	l.Close()
+	return sh.conns.Join(ctx)
+}
+
+// leastLoaded is the hub serving the fewest handed-over connections; ties
+// go to the first.
+func (s *StreamServer) leastLoaded() *serverHub {
+	best := s.hubs[0]
+	for _, sh := range s.hubs[1:] {
+		if sh.active.Load() < best.active.Load() {
+			best = sh
+		}
+	}
+	return best
+}
+
+// handOver gives an accepted socket to another hub, which registers it
+// with its poller and spawns its handler. A socket the hub cannot take
+// (it has ended, or the server was closed meanwhile) is closed.
+func (s *StreamServer) handOver(to *serverHub, sock int, network string, release func()) {
+	to.active.Add(1)
+	done := func() { to.active.Add(-1); release() }
+	err := to.hub.Submit(func(ctx context.Context) {
+		if s.killed.Load() {
+			unix.Close(sock)
+			done()
+			return
+		}
+		fd, err := corio.NewFD(ctx, sock) // registered now: closed with the hub if its task never runs
+		if err != nil {
+			unix.Close(sock)
+			done()
+			s.logf("cnet: handing a connection over: %v", err)
+			return
+		}
+		s.spawnHandler(ctx, to, newConn(fd, network), done)
+	})
+	if err != nil {
+		unix.Close(sock)
+		done()
+	}
+}
+
+// serveHandedOver serves the connections the acceptor hands this hub
+// until it says no more will come, then waits for the handlers.
+func (s *StreamServer) serveHandedOver(ctx context.Context, sh *serverHub, up chan<- error) error {
+	sh.hub, sh.conns = corio.HubOf(ctx), corio.NewGroup()
+	up <- nil
+	if err := sh.noMore.Wait(ctx); err != nil {
+		return err
+	}
+	return sh.conns.Join(ctx)
+}
+
+// spawnHandler runs the Handler on c in a task of sh's group; when it
+// ends, c is closed and done called. A panic is logged, not spread.
+func (s *StreamServer) spawnHandler(ctx context.Context, sh *serverHub, c *Conn, done func()) {
+	_, err := sh.conns.Spawn(ctx, func(ctx context.Context) error {
+		defer func() {
+			c.Close()
+			done()
+		}()
+		defer func() {
+			if r := recover(); r != nil {
+				s.logf("cnet: handler for %v panicked: %v", c.RemoteAddr(), r)
+			}
+		}()
+		s.Handler(ctx, c)
+		return nil
+	})
+	if err != nil { // the hub is ending
+		c.Close()
+		done()
+	}
+}
+
+// acceptBackoff is the wait after a failed accept: 5 ms, doubling to 1 s.
+type acceptBackoff time.Duration
+
+func (b *acceptBackoff) next() time.Duration {
+	*b = acceptBackoff(min(max(2*time.Duration(*b), 5*time.Millisecond), time.Second))
+	return time.Duration(*b)
+}
+
+func (b *acceptBackoff) reset() { *b = 0 }
+
+// retryAccept decides what a failed accept means: false if the listener
+// was closed (or the hub is ending); otherwise it logs the error, waits
+// out the backoff and returns true. Out of descriptors (EMFILE, ENFILE),
+// an accept would fail again at once: retrying at once would spin.
+func (s *StreamServer) retryAccept(ctx context.Context, err error, b *acceptBackoff) bool {
+	if errors.Is(err, net.ErrClosed) {
+		return false
+	}
+	wait := b.next()
+	s.logf("cnet: accept: %v; retrying in %v", err, wait)
+	return corio.Sleep(ctx, wait) == nil
+}
