@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/corio-go/corio/cnet"
+	"github.com/corio-go/corio/internal/upper"
 )
 
 // runServe is `corio serve`: the seed's server, which answers everything a
@@ -59,21 +59,15 @@ func serve(ctx context.Context, stdout, stderr io.Writer, args []string, ready f
 	srv := &cnet.StreamServer{
 		Addr: *addr, Hubs: *hubs, MaxConns: *maxConns,
 		Handler: func(ctx context.Context, c net.Conn) {
-			buf := make([]byte, 1024)
-			for {
-				n, err := c.Read(buf)
-				if err != nil {
-					return // EOF, or the connection broke: the seed's loop ends too
-				}
-				if *verbose {
+			var seen func([]byte)
+			if *verbose {
+				seen = func(msg []byte) {
 					out.Lock()
-					fmt.Fprintf(stdout, "client %v msg: %s\n", c.RemoteAddr(), buf[:n])
+					fmt.Fprintf(stdout, "client %v msg: %s\n", c.RemoteAddr(), msg)
 					out.Unlock()
 				}
-				if _, err := c.Write(bytes.ToUpper(buf[:n])); err != nil {
-					return
-				}
 			}
+			upper.Serve(c, seen)
 		},
 	}
 	if err := srv.Start(); err != nil {

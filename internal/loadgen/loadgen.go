@@ -6,7 +6,6 @@
 package loadgen
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
+	"github.com/corio-go/corio/internal/upper"
 )
 
 // Config is one load run.
@@ -181,7 +181,7 @@ func client(ctx context.Context, cfg *Config, i int, budget *atomic.Int64, r *Re
 		}
 		r.Latency.Record(time.Since(sent))
 		r.Msgs++
-		if !bytes.Equal(reply, bytes.ToUpper(msg)) {
+		if !upper.Matches(reply, msg) {
 			r.Mismatches++
 		}
 		if cfg.Sample != nil && n == 0 && i < 3 {

@@ -1,7 +1,6 @@
 package tour
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/corio-go/corio/cnet"
+	"github.com/corio-go/corio/internal/upper"
 	"github.com/corio-go/corio/internal/loadgen"
 )
 
@@ -28,18 +28,7 @@ func SocketServer(out io.Writer, args []string) error {
 	if *conns < 1 || *dur <= 0 {
 		return fmt.Errorf("%w: socket-server: -c and -d must be positive", ErrUsage)
 	}
-	srv := &cnet.StreamServer{Addr: "127.0.0.1:0", Hubs: 1, Handler: func(ctx context.Context, c net.Conn) {
-		buf := make([]byte, 1024)
-		for {
-			n, err := c.Read(buf)
-			if err != nil {
-				return
-			}
-			if _, err := c.Write(bytes.ToUpper(buf[:n])); err != nil {
-				return
-			}
-		}
-	}}
+	srv := &cnet.StreamServer{Addr: "127.0.0.1:0", Hubs: 1, Handler: func(ctx context.Context, c net.Conn) { upper.Serve(c, nil) }}
 	if err := srv.Start(); err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"log"
 	"net"
@@ -30,7 +29,12 @@ func main() {
 				if err != nil {
 					return
 				}
-				if _, err := c.Write(bytes.ToUpper(buf[:n])); err != nil {
+				for i, b := range buf[:n] { // ASCII, in place, as corio serve and gnetserver
+					if 'a' <= b && b <= 'z' {
+						buf[i] = b - 'a' + 'A'
+					}
+				}
+				if _, err := c.Write(buf[:n]); err != nil {
 					return
 				}
 			}
