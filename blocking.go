@@ -60,7 +60,11 @@ func Blocking[T any](ctx context.Context, fn func(ctx context.Context) (T, error
 				h.pending--
 				h.offload.running--
 				if t.seq == seq {
-					h.wake(t, nil)
+					// A cancellation that fn saw may still be on its way to
+					// the hub (ctx's error shows before its waiters wake):
+					// the wait ends with it, as documented, not with fn's
+					// result.
+					h.wake(t, ctx.Err())
 				}
 				h.startQueued()
 			})

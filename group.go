@@ -13,15 +13,20 @@ import (
 // of them run at once (gevent's Pool): Spawn waits while the pool is full.
 // A task leaves its group when it ends. A Group belongs to one hub.
 type Group struct {
-	members map[*task]struct{}
-	empty   taskList // tasks waiting for the group to empty
-	errs    []error  // errors of members ended since the last Join
-	slots   *Semaphore
-	size    int // 0: unbounded
+	// The members: a list threaded through the tasks themselves (a task's
+	// first group), so that membership costs no allocation; and, made on
+	// demand, a set of the tasks that were in another group already.
+	first, last *task
+	n           int
+	others      map[*task]struct{}
+	empty       taskList // tasks waiting for the group to empty
+	errs        []error  // errors of members ended since the last Join
+	slots       *Semaphore
+	size        int // 0: unbounded
 }
 
 // NewGroup returns a group with no bound on its size.
-func NewGroup() *Group { return &Group{members: map[*task]struct{}{}} }
+func NewGroup() *Group { return &Group{} }
 
 // NewPool returns a group in which at most size tasks run at once. A size
 // below 1 is a programming error and panics.
@@ -36,7 +41,7 @@ func NewPool(size int) *Group {
 }
 
 // Len is the number of tasks in the group.
-func (g *Group) Len() int { return len(g.members) }
+func (g *Group) Len() int { return g.n + len(g.others) }
 
 // Size is the pool's bound, 0 for a group without one.
 func (g *Group) Size() int { return g.size }
@@ -89,7 +94,7 @@ func SpawnIn[T any](ctx context.Context, g *Group, fn func(ctx context.Context) 
 // pool. A task that has ended, or is in the group already, is not added.
 func (g *Group) Add(ctx context.Context, j Joinable) error {
 	t := j.base()
-	if _, in := g.members[t]; in || t.state == TaskDone {
+	if g.has(t) || t.state == TaskDone {
 		return nil
 	}
 	if err := g.reserve(ctx); err != nil {
@@ -108,21 +113,65 @@ func (g *Group) reserve(ctx context.Context) error {
 
 // track adds t, which holds a slot if g is a pool, until it ends.
 func (g *Group) track(t *task) {
-	g.members[t] = struct{}{}
+	if t.group == nil {
+		t.group = g
+		t.gPrev, t.gNext = g.last, nil
+		if g.last != nil {
+			g.last.gNext = t
+		} else {
+			g.first = t
+		}
+		g.last = t
+		g.n++
+		return
+	}
+	if g.others == nil {
+		g.others = map[*task]struct{}{}
+	}
+	g.others[t] = struct{}{}
 	t.OnDone(func() {
-		delete(g.members, t)
-		if t.err != nil && !t.killed() {
-			g.errs = append(g.errs, t.err)
-		}
-		if g.slots != nil {
-			g.slots.Release()
-		}
-		if len(g.members) == 0 {
-			for w := g.empty.first(); w != nil; w = g.empty.first() {
-				w.hub.wake(w, nil)
-			}
-		}
+		delete(g.others, t)
+		g.ended(t)
 	})
+}
+
+// has reports whether t is in g.
+func (g *Group) has(t *task) bool {
+	_, other := g.others[t]
+	return t.group == g || other
+}
+
+// leave takes an ended task out of its first group (see hub.finish).
+func (g *Group) leave(t *task) {
+	if t.gPrev != nil {
+		t.gPrev.gNext = t.gNext
+	} else {
+		g.first = t.gNext
+	}
+	if t.gNext != nil {
+		t.gNext.gPrev = t.gPrev
+	} else {
+		g.last = t.gPrev
+	}
+	t.group, t.gPrev, t.gNext = nil, nil, nil
+	g.n--
+	g.ended(t)
+}
+
+// ended records a member's end: its error, its slot, and the group's
+// joiners if it was the last.
+func (g *Group) ended(t *task) {
+	if t.err != nil && !t.killed() {
+		g.errs = append(g.errs, t.err)
+	}
+	if g.slots != nil {
+		g.slots.Release()
+	}
+	if g.Len() == 0 {
+		for w := g.empty.first(); w != nil; w = g.empty.first() {
+			w.hub.wake(w, nil)
+		}
+	}
 }
 
 // Join waits until the group is empty, and returns the errors of the
@@ -131,7 +180,7 @@ func (g *Group) track(t *task) {
 // that ended with its context's error was killed, not failed: Join leaves
 // its error out.
 func (g *Group) Join(ctx context.Context) error {
-	if len(g.members) > 0 {
+	if g.Len() > 0 {
 		t, err := running(ctx)
 		if err != nil {
 			return err
@@ -156,8 +205,11 @@ func (g *Group) Kill() {
 // tasks lists the members in the order they were spawned, so that what
 // follows from killing them happens in a deterministic order.
 func (g *Group) tasks() []*task {
-	ts := make([]*task, 0, len(g.members))
-	for t := range g.members {
+	ts := make([]*task, 0, g.Len())
+	for t := g.first; t != nil; t = t.gNext {
+		ts = append(ts, t)
+	}
+	for t := range g.others {
 		ts = append(ts, t)
 	}
 	slices.SortFunc(ts, func(a, b *task) int { return cmp.Compare(a.id, b.id) })

@@ -96,6 +96,36 @@ func TestGroupJoinKillAndErrors(t *testing.T) {
 	}
 }
 
+// TestTaskInTwoGroups: a task may be in several groups; each counts it,
+// and each sees it leave when it ends.
+func TestTaskInTwoGroups(t *testing.T) {
+	err := run(t, func(ctx context.Context) error {
+		a, b := corio.NewGroup(), corio.NewPool(2)
+		shared, _ := a.Spawn(ctx, func(ctx context.Context) error { return corio.Sleep(ctx, time.Second) })
+		own, _ := b.Spawn(ctx, func(ctx context.Context) error { return errBoom })
+		if err := b.Add(ctx, shared); err != nil {
+			return err
+		}
+		b.Add(ctx, shared) // already in: nothing happens
+		if a.Len() != 1 || b.Len() != 2 || b.Free() != 0 {
+			t.Errorf("lengths %d, %d; free %d", a.Len(), b.Len(), b.Free())
+		}
+		if err := b.Join(ctx); !errors.Is(err, errBoom) {
+			t.Errorf("b.Join = %v", err)
+		}
+		if a.Len() != 0 || b.Len() != 0 || b.Free() != 2 {
+			t.Errorf("after the end: lengths %d, %d; free %d", a.Len(), b.Len(), b.Free())
+		}
+		if err := a.Join(ctx); err != nil || shared.Err() != nil || !errors.Is(own.Err(), errBoom) {
+			t.Errorf("a.Join = %v; tasks %v, %v", err, shared.Err(), own.Err())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestMap(t *testing.T) {
 	err := run(t, func(ctx context.Context) error {
 		t0 := corio.Now(ctx)

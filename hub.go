@@ -256,6 +256,9 @@ func (h *hub) finish(t *task, err error) {
 	}
 	h.timers.remove(&t.timer)
 	t.ctx.detach()
+	if g := t.group; g != nil {
+		g.leave(t)
+	}
 	m := t.more
 	if m == nil {
 		return

@@ -96,8 +96,8 @@ func TestBlockingKilledWaiter(t *testing.T) {
 		})
 		corio.Sleep(ctx, 0)
 		caller.Kill()
-		if _, err := caller.Get(ctx); !errors.Is(err, context.Canceled) {
-			t.Errorf("killed caller: %v", err)
+		if v, err := caller.Get(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("killed caller: %v, %v, sawCancel %v", v, err, sawCancel.Load())
 		}
 		return nil
 	})

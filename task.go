@@ -62,6 +62,9 @@ type task struct {
 
 	livePrev, liveNext *task // the hub's list of tasks not yet done
 
+	group        *Group // the first group it was put in, which lists it through:
+	gPrev, gNext *task  // (see Group.track)
+
 	ctx hctx // the task's own context, in the same allocation
 }
 

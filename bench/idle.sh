@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Idle memory per connection: each server (corio serve with one hub, the
+# goroutine-per-connection net server, gnet v2 with one event loop; all
+# GOMAXPROCS=1 on CPU 1) gets N connections that each made one exchange
+# and then stay open and idle (bench/cmd/idleconns, on CPU 0). The figure
+# is the growth of the server's resident memory (VmRSS) divided by N.
+#
+# Usage: bench/idle.sh [N] [ROUNDS]   (defaults: 10000 connections, 3 rounds)
+# Prints one line per run: server conns rss_before_kb rss_after_kb bytes_per_conn
+set -euo pipefail
+cd "$(dirname "$0")"
+n=${1:-10000}
+rounds=${2:-3}
+bin=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$bin"' EXIT
+(cd .. && go build -o "$bin/corio" ./cmd/corio)
+go build -o "$bin/netserver" ./cmd/netserver
+go build -o "$bin/gnetserver" ./cmd/gnetserver
+go build -o "$bin/idleconns" ./cmd/idleconns
+ulimit -n "$(ulimit -Hn)" # both sides hold N descriptors
+
+rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+port=19400
+for r in $(seq "$rounds"); do
+  for s in corio net gnet; do
+    port=$((port + 1))
+    case $s in
+      corio) GOMAXPROCS=1 taskset -c 1 "$bin/corio" serve --hubs 1 --addr "127.0.0.1:$port" 2>/dev/null & ;;
+      net) GOMAXPROCS=1 taskset -c 1 "$bin/netserver" --addr "127.0.0.1:$port" & ;;
+      gnet) GOMAXPROCS=1 taskset -c 1 "$bin/gnetserver" --addr "127.0.0.1:$port" >/dev/null 2>&1 & ;;
+    esac
+    pid=$!
+    sleep 0.5
+    before=$(rss "$pid")
+    mkfifo "$bin/hold"
+    taskset -c 0 "$bin/idleconns" --addr "127.0.0.1:$port" -n "$n" < "$bin/hold" > "$bin/ready" &
+    client=$!
+    exec 3> "$bin/hold" # the clients hold their connections until this closes
+    until grep -q ready "$bin/ready"; do sleep 0.1; done
+    sleep 1
+    after=$(rss "$pid")
+    exec 3>&-
+    wait "$client"
+    rm "$bin/hold" "$bin/ready"
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    echo "$s $n $before $after $(( (after - before) * 1024 / n ))"
+  done
+done
