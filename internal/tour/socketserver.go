@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/corio-go/corio/cnet"
-	"github.com/corio-go/corio/internal/upper"
 	"github.com/corio-go/corio/internal/loadgen"
+	"github.com/corio-go/corio/internal/upper"
 )
 
 // SocketServer is the seed's second application: a server that answers
