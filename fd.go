@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -41,7 +40,6 @@ const fdClosed = 1 << 63
 // fdDir is one direction of an FD.
 type fdDir struct {
 	f        *FD
-	what     string       // "read fd N", for run info
 	ready    bool         // an edge came while no task waited (hub only)
 	drained  bool         // the owner saw the kernel's buffer emptied (hub only)
 	final    bool         // the peer closed: reads end without another edge (hub only)
@@ -76,8 +74,6 @@ func (h *hub) register(fd int) (*FD, error) {
 		d.deadline.Store(noDeadline)
 		d.timer.target = d
 	}
-	f.rd.what = "read fd " + strconv.Itoa(fd)
-	f.wr.what = "write fd " + strconv.Itoa(fd)
 	for fd >= len(h.fds) {
 		h.fds = append(h.fds, nil)
 	}
@@ -197,7 +193,13 @@ func (f *FD) wait(d *fdDir, ctx context.Context) error {
 		h.timers.push(&d.timer, dl)
 	}
 	h.ioWaits++
-	err := t.waitIn(ctx, &d.waiters, d.what)
+	what := "read fd"
+	if d == &f.wr {
+		what = "write fd"
+	}
+	t.waitFD = int32(f.fd) + 1 // run info names the descriptor
+	err := t.waitIn(ctx, &d.waiters, what)
+	t.waitFD = 0
 	h.ioWaits--
 	if d.waiters.empty() {
 		h.timers.remove(&d.timer)

@@ -3,6 +3,7 @@ package corio_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"testing"
@@ -191,6 +192,41 @@ func TestFDWaitBoundedByContext(t *testing.T) {
 			t.Errorf("WaitRead on the FD taken over = %v", err)
 		}
 		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFDWaitInRunInfo: a task waiting on a descriptor says which, in run
+// info and in a deadlock report.
+func TestFDWaitInRunInfo(t *testing.T) {
+	a, b := socketpair(t)
+	defer unix.Close(b)
+	err := run(t, func(ctx context.Context) error {
+		f, err := corio.NewFD(ctx, a)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		reader := corio.Spawn(ctx, func(ctx context.Context) error { return f.WaitRead() }, corio.Name("reader"))
+		corio.Sleep(ctx, 0)
+		want := fmt.Sprintf("read fd %d", a)
+		var got string
+		infos, err := corio.Tasks(ctx)
+		if err != nil {
+			return err
+		}
+		for _, i := range infos {
+			if i.Name == "reader" {
+				got = i.WaitsOn
+			}
+		}
+		if got != want {
+			t.Errorf("the reader waits on %q, want %q", got, want)
+		}
+		unix.Write(b, []byte("x"))
+		return reader.Join(ctx)
 	})
 	if err != nil {
 		t.Fatal(err)

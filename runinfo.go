@@ -3,6 +3,7 @@ package corio
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/corio-go/corio/internal/coro"
@@ -25,6 +26,9 @@ func (t *task) info() TaskInfo {
 	}
 	if t.state == TaskWaiting {
 		i.WaitsOn = t.waitsOn
+		if t.waitFD != 0 {
+			i.WaitsOn += " " + strconv.Itoa(int(t.waitFD-1))
+		}
 		if j := t.joined(); j != nil {
 			i.WaitsOn += " " + j.String()
 		}

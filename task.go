@@ -44,6 +44,7 @@ type task struct {
 	origin any         // the user's function, for Where before it starts
 	run    func(ctx context.Context) error
 	state  TaskState
+	waitFD int32 // 1 + the descriptor a wait on "read fd"/"write fd" is for; 0 otherwise
 	err    error
 
 	// waiting

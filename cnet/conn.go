@@ -23,13 +23,30 @@ type Conn struct {
 
 var _ net.Conn = (*Conn)(nil)
 
+// newConn makes the Conn of a connected socket, asking the kernel for its
+// addresses.
 func newConn(fd *corio.FD, network string) *Conn {
-	c := &Conn{fd: fd, network: network}
-	if sa, err := unix.Getsockname(fd.Sysfd()); err == nil {
-		c.laddr = netAddr(network, sa)
+	return connOf(fd, network, nil, nil)
+}
+
+// connOf makes the Conn of a connected socket whose local address and
+// peer's, if not nil, are known already (an accepted connection's).
+func connOf(fd *corio.FD, network string, local net.Addr, peer unix.Sockaddr) *Conn {
+	// Nothing has been read: until the poller reports data (it does at
+	// once for data that came before registration), a read would fail
+	// with EAGAIN.
+	fd.SetReadDrained()
+	c := &Conn{fd: fd, network: network, laddr: local}
+	if local == nil {
+		if sa, err := unix.Getsockname(fd.Sysfd()); err == nil {
+			c.laddr = netAddr(network, sa)
+		}
 	}
-	if sa, err := unix.Getpeername(fd.Sysfd()); err == nil {
-		c.raddr = netAddr(network, sa)
+	if peer == nil {
+		peer, _ = unix.Getpeername(fd.Sysfd())
+	}
+	if peer != nil {
+		c.raddr = netAddr(network, peer)
 	}
 	return c
 }
@@ -83,6 +100,25 @@ func (c *Conn) Read(b []byte) (int, error) {
 			return 0, c.opError("read", os.NewSyscallError("read", err))
 		}
 	}
+}
+
+// WaitReadable waits until a Read may find data, an EOF or an error,
+// without reading: a handler that takes its read buffer only after it
+// then holds no buffer while its connection is idle, which is most of the
+// memory an idle connection would cost beyond its task. It returns at once
+// when data may be there already, so a Read after it may still wait, but
+// rarely. It fails as Read would on a closed connection or past the read
+// deadline.
+func (c *Conn) WaitReadable() error {
+	if err := c.fd.ReadExpired(); err != nil {
+		return c.opError("read", err)
+	}
+	if c.fd.ReadDrained() {
+		if err := c.fd.WaitRead(); err != nil {
+			return c.opError("read", err)
+		}
+	}
+	return nil
 }
 
 // Write writes all of b, waiting while the socket's buffer is full. On an

@@ -175,6 +175,10 @@ func TestShortReadThenEOF(t *testing.T) {
 					return err
 				}
 				defer server.Close()
+				if server.LocalAddr().String() != client.RemoteAddr().String() ||
+					server.RemoteAddr().String() != client.LocalAddr().String() {
+					t.Errorf("server %v <- %v, client %v -> %v", server.LocalAddr(), server.RemoteAddr(), client.LocalAddr(), client.RemoteAddr())
+				}
 				// Without the fix the second Read would wait for ever.
 				if err := server.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
 					return err

@@ -146,7 +146,7 @@ func (l *Listener) Accept() (net.Conn, error) { return l.AcceptConn() }
 
 // AcceptConn is Accept returning the *Conn.
 func (l *Listener) AcceptConn() (*Conn, error) {
-	s, err := l.acceptSocket()
+	s, peer, err := l.acceptSocket()
 	if err != nil {
 		return nil, err
 	}
@@ -155,41 +155,51 @@ func (l *Listener) AcceptConn() (*Conn, error) {
 		unix.Close(s)
 		return nil, l.opError(err)
 	}
-	return newConn(fd, l.network), nil
+	return l.conn(fd, peer), nil
+}
+
+// conn makes the Conn of a connection this listener accepted. Its local
+// address is the listener's, unless that is a wildcard (then the kernel
+// says which address the peer reached).
+func (l *Listener) conn(fd *corio.FD, peer unix.Sockaddr) *Conn {
+	local := l.addr
+	if a, ok := local.(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+		local = nil
+	}
+	return connOf(fd, l.network, local, peer)
 }
 
 // acceptSocket waits for the next connection and returns its descriptor,
 // not yet registered with any hub.
-func (l *Listener) acceptSocket() (int, error) {
+func (l *Listener) acceptSocket() (int, unix.Sockaddr, error) {
 	for {
 		if err := l.fd.ReadExpired(); err != nil {
-			return -1, l.opError(err)
+			return -1, nil, l.opError(err)
 		}
-		s, err := l.accept()
+		s, peer, err := l.accept()
 		switch err {
 		case nil:
-			return s, nil
+			return s, peer, nil
 		case unix.EINTR, unix.ECONNABORTED:
 		case unix.EAGAIN:
 			if err := l.fd.WaitRead(); err != nil {
-				return -1, l.opError(err)
+				return -1, nil, l.opError(err)
 			}
 		case net.ErrClosed:
-			return -1, l.opError(err)
+			return -1, nil, l.opError(err)
 		default:
-			return -1, l.opError(os.NewSyscallError("accept", err))
+			return -1, nil, l.opError(os.NewSyscallError("accept", err))
 		}
 	}
 }
 
 // accept is the system call, bracketed (see corio.FD.Acquire).
-func (l *Listener) accept() (int, error) {
+func (l *Listener) accept() (int, unix.Sockaddr, error) {
 	if err := l.fd.Acquire(); err != nil {
-		return -1, err
+		return -1, nil, err
 	}
 	defer l.fd.Release()
-	s, _, err := accept(l.fd.Sysfd())
-	return s, err
+	return accept(l.fd.Sysfd())
 }
 
 func (l *Listener) opError(err error) error {

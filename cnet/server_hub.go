@@ -90,7 +90,7 @@ func (s *StreamServer) serveAcceptor(ctx context.Context, sh *serverHub, network
 		if slots != nil && slots.Acquire(ctx) != nil {
 			break
 		}
-		sock, err := l.acceptSocket()
+		sock, peer, err := l.acceptSocket()
 		if err != nil {
 			release()
 			if s.retryAccept(ctx, err, &backoff) {
@@ -109,10 +109,10 @@ func (s *StreamServer) serveAcceptor(ctx context.Context, sh *serverHub, network
 				continue
 			}
 			sh.active.Add(1)
-			s.spawnHandler(ctx, sh, newConn(fd, network), func() { sh.active.Add(-1); release() })
+			s.spawnHandler(ctx, sh, l.conn(fd, peer), func() { sh.active.Add(-1); release() })
 			continue
 		}
-		s.handOver(target, sock, network, releaseFrom)
+		s.handOver(target, l, sock, peer, releaseFrom)
 	}
 	l.Close()
 	return sh.conns.Join(ctx)
@@ -133,7 +133,7 @@ func (s *StreamServer) leastLoaded() *serverHub {
 // handOver gives an accepted socket to another hub, which registers it
 // with its poller and spawns its handler. A socket the hub cannot take
 // (it has ended, or the server was closed meanwhile) is closed.
-func (s *StreamServer) handOver(to *serverHub, sock int, network string, release func()) {
+func (s *StreamServer) handOver(to *serverHub, l *Listener, sock int, peer unix.Sockaddr, release func()) {
 	to.active.Add(1)
 	done := func() { to.active.Add(-1); release() }
 	err := to.hub.Submit(func(ctx context.Context) {
@@ -149,7 +149,7 @@ func (s *StreamServer) handOver(to *serverHub, sock int, network string, release
 			s.logf("cnet: handing a connection over: %v", err)
 			return
 		}
-		s.spawnHandler(ctx, to, newConn(fd, network), done)
+		s.spawnHandler(ctx, to, l.conn(fd, peer), done)
 	})
 	if err != nil {
 		unix.Close(sock)

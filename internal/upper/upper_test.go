@@ -34,8 +34,32 @@ func TestInPlaceAndMatches(t *testing.T) {
 	}
 }
 
+// waitConn is a connection that can wait until readable, as cnet.Conn:
+// Serve then takes a pooled buffer per message.
+type waitConn struct {
+	net.Conn
+	waits int
+}
+
+func (c *waitConn) WaitReadable() error {
+	c.waits++
+	return nil
+}
+
 func TestServe(t *testing.T) {
+	t.Run("plain conn", func(t *testing.T) { testServe(t, func(c net.Conn) net.Conn { return c }) })
+	var wc *waitConn
+	t.Run("conn that waits until readable", func(t *testing.T) {
+		testServe(t, func(c net.Conn) net.Conn { wc = &waitConn{Conn: c}; return wc })
+		if wc.waits != 3 { // two messages, then the EOF
+			t.Errorf("WaitReadable called %d times, want 3", wc.waits)
+		}
+	})
+}
+
+func testServe(t *testing.T, wrap func(net.Conn) net.Conn) {
 	server, client := net.Pipe()
+	server = wrap(server)
 	var seen []string
 	done := make(chan struct{})
 	go func() {
