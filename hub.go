@@ -3,6 +3,7 @@ package corio
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -117,14 +118,17 @@ type spawnConfig struct {
 // in the ready queue (or on a timer, for After).
 func (h *hub) spawn(t *task, ctx context.Context, parent *task, fn func(context.Context) error, cfg spawnConfig) {
 	h.nextID++
-	t.hub, t.id, t.name, t.parent, t.run = h, h.nextID, cfg.name, parent, fn
+	t.hub, t.id, t.parent, t.run = h, h.nextID, parent, fn
+	if cfg.name != "" {
+		t.extra().name = cfg.name
+	}
 	t.timer.target = t
 	h.initCtx(&t.ctx, ctx, t)
-	origin := cfg.origin
-	if origin == nil {
-		origin = fn
+	if cfg.origin != nil {
+		t.origin = reflect.ValueOf(cfg.origin).Pointer()
+	} else {
+		t.origin = reflect.ValueOf(fn).Pointer()
 	}
-	t.origin = origin
 	h.live.push(t)
 	if cfg.after > 0 {
 		t.state = TaskWaiting
@@ -174,8 +178,8 @@ func (t *task) Exit() *coro.Fiber {
 
 // displayName is the name, or task-<id> for a task given none.
 func (t *task) displayName() string {
-	if t.name != "" {
-		return t.name
+	if t.more != nil && t.more.name != "" {
+		return t.more.name
 	}
 	return "task-" + strconv.FormatUint(t.id, 10)
 }

@@ -36,7 +36,7 @@ func (t *task) info() TaskInfo {
 	switch {
 	case t.state == TaskRunning || t.state == TaskDone:
 	case t.fiber == nil:
-		i.Where = coro.EntryOf(t.origin)
+		i.Where = coro.EntryAt(t.origin)
 	default:
 		i.Where = t.hub.sched.Running().Where(t.fiber)
 	}

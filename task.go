@@ -38,10 +38,9 @@ type taskKey struct{}
 type task struct {
 	hub    *hub
 	id     uint64
-	name   string
 	parent *task
 	fiber  *coro.Fiber // what it runs on: nil until it first runs, and once it has ended
-	origin any         // the user's function, for Where before it starts
+	origin uintptr     // the user's function's entry, for Where before it starts
 	run    func(ctx context.Context) error
 	state  TaskState
 	waitFD int32 // 1 + the descriptor a wait on "read fd"/"write fd" is for; 0 otherwise
@@ -72,6 +71,7 @@ type task struct {
 // taskMore is the part of a task that only some tasks need: it is made
 // the first time one is joined or linked to, to keep tasks small.
 type taskMore struct {
+	name    string   // given with the Name option
 	joiners taskList // tasks joining this one
 	onEnd   []func() // links, run on the hub when the task ends
 }

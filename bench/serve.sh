@@ -7,7 +7,9 @@
 # servers (A B C A B C ...) so that drift on the machine hits all alike.
 #
 # Usage: bench/serve.sh [SECONDS] [ROUNDS]   (defaults: 5 s, 3 rounds)
-# Prints one line per run: server conns msgs cpu_seconds us_per_msg msgs_per_s p50_us p99_us
+# Prints one line per run: server conns msgs cpu_seconds us_per_msg msgs_per_s p50_us p99_us;
+# then, per connection count, each server's median µs per message and its
+# ratio to gnet's and to net's.
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-5}
@@ -53,4 +55,16 @@ print(f"{s} {c} {r['msgs']} {cpu:.2f} {cpu * 1e6 / max(r['msgs'], 1):.3f} {r['ms
 PY
     done
   done
-done
+done | tee "$bin/runs"
+python3 - "$bin/runs" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    s, c, _, _, us = line.split()[:5]
+    runs.setdefault((int(c), s), []).append(float(us))
+print("\nconns server median_us_per_msg vs_gnet vs_net")
+for c in sorted({c for c, _ in runs}):
+    med = {s: statistics.median(runs[(c, s)]) for s in ("corio", "net", "gnet")}
+    for s in ("corio", "net", "gnet"):
+        print(f"{c} {s} {med[s]:.2f} {med[s] / med['gnet']:.2f} {med[s] / med['net']:.2f}")
+PY

@@ -99,8 +99,14 @@ func EntryOf(fn any) Location {
 	if v.Kind() != reflect.Func || v.IsNil() {
 		return Location{}
 	}
-	f := runtime.FuncForPC(v.Pointer())
-	if f == nil {
+	return EntryAt(v.Pointer())
+}
+
+// EntryAt is EntryOf for a function's entry address (reflect.Value.Pointer
+// of the function), which is smaller to keep than the function itself.
+func EntryAt(pc uintptr) Location {
+	f := runtime.FuncForPC(pc)
+	if f == nil || pc == 0 {
 		return Location{}
 	}
 	file, line := f.FileLine(f.Entry())
