@@ -6,6 +6,7 @@
 # slows every server alike; counts per message are what matter here.
 #
 # Usage: bench/syscalls.sh [SECONDS] [CONNS...]   (defaults: 3 s; 1 100 500)
+# SERVERS="corio gnet" limits the servers traced.
 # Prints, per server and connection count: messages, then calls per
 # message of read, write, epoll_wait and everything else (with the three
 # most frequent of the rest).
@@ -32,7 +33,7 @@ server() { # name port: the server's command line
 printf '%-6s %5s %9s %8s %8s %8s %8s %8s\n' server conns msgs read write epoll other total
 port=19200
 for c in "${conns[@]}"; do
-  for s in corio net gnet; do
+  for s in ${SERVERS:-corio net gnet}; do
     port=$((port + 1))
     # shellcheck disable=SC2046
     GOMAXPROCS=1 taskset -c 1 strace -c -f -o "$bin/trace" $(server "$s" "$port") >/dev/null 2>&1 &
