@@ -32,7 +32,7 @@ func serve(ctx context.Context, stdout, stderr io.Writer, args []string, ready f
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one)")
-	hubs := fs.Int("hubs", runtime.GOMAXPROCS(0), "number of hubs (goroutines), each with its own listener")
+	hubs := fs.Int("hubs", runtime.GOMAXPROCS(0), "number of hubs (goroutines) serving connections")
 	maxConns := fs.Int("max-conns", 0, "connections served at once, at most (0: no bound)")
 	grace := fs.Duration("grace", 5*time.Second, "how long a shutdown waits for connections before closing them")
 	verbose := fs.Bool("verbose", false, "print every message received, as the seed's server does")
