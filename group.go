@@ -16,13 +16,13 @@ type Group struct {
 	// The members: a list threaded through the tasks themselves (a task's
 	// first group), so that membership costs no allocation; and, made on
 	// demand, a set of the tasks that were in another group already.
-	first, last *task
-	n           int
-	others      map[*task]struct{}
-	empty       taskList // tasks waiting for the group to empty
-	errs        []error  // errors of members ended since the last Join
-	slots       *Semaphore
-	size        int // 0: unbounded
+	members taskList // through groupLinks
+	n       int
+	others  map[*task]struct{}
+	empty   taskList // tasks waiting for the group to empty
+	errs    []error  // errors of members ended since the last Join
+	slots   *Semaphore
+	size    int // 0: unbounded
 }
 
 // NewGroup returns a group with no bound on its size.
@@ -115,13 +115,7 @@ func (g *Group) reserve(ctx context.Context) error {
 func (g *Group) track(t *task) {
 	if t.group == nil {
 		t.group = g
-		t.gPrev, t.gNext = g.last, nil
-		if g.last != nil {
-			g.last.gNext = t
-		} else {
-			g.first = t
-		}
-		g.last = t
+		g.members.push(t, groupLinks)
 		g.n++
 		return
 	}
@@ -143,17 +137,8 @@ func (g *Group) has(t *task) bool {
 
 // leave takes an ended task out of its first group (see hub.finish).
 func (g *Group) leave(t *task) {
-	if t.gPrev != nil {
-		t.gPrev.gNext = t.gNext
-	} else {
-		g.first = t.gNext
-	}
-	if t.gNext != nil {
-		t.gNext.gPrev = t.gPrev
-	} else {
-		g.last = t.gPrev
-	}
-	t.group, t.gPrev, t.gNext = nil, nil, nil
+	g.members.remove(t, groupLinks)
+	t.group = nil
 	g.n--
 	g.ended(t)
 }
@@ -206,7 +191,7 @@ func (g *Group) Kill() {
 // follows from killing them happens in a deterministic order.
 func (g *Group) tasks() []*task {
 	ts := make([]*task, 0, g.Len())
-	for t := g.first; t != nil; t = t.gNext {
+	for t := g.members.first(); t != nil; t = t.next(groupLinks) {
 		ts = append(ts, t)
 	}
 	for t := range g.others {

@@ -20,7 +20,7 @@ type hub struct {
 	current    *task        // the running task; nil when the hub's own fiber runs
 	ready      deque[*task] // the ready queue, FIFO
 	timers     timerQueue
-	live       liveList // tasks not yet done
+	live       taskList // tasks not yet done (liveLinks)
 	nextID     uint64
 	main       *task
 	sched      *coro.Sched
@@ -129,7 +129,7 @@ func (h *hub) spawn(t *task, ctx context.Context, parent *task, fn func(context.
 	} else {
 		t.origin = reflect.ValueOf(fn).Pointer()
 	}
-	h.live.push(t)
+	h.live.push(t, liveLinks)
 	if cfg.after > 0 {
 		t.state = TaskWaiting
 		t.waitsOn = "start after " + cfg.after.String()
@@ -249,7 +249,7 @@ func (h *hub) runRound() {
 func (h *hub) finish(t *task, err error) {
 	t.state = TaskDone
 	t.err = err
-	h.live.remove(t)
+	h.live.remove(t, liveLinks)
 	// A task unwound at shutdown ends inside a wait: take it off the lists.
 	if t.waitList != nil {
 		t.waitList.removeWait(t)

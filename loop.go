@@ -106,7 +106,7 @@ func (h *hub) poll(timeout time.Duration) error {
 // deadlock describes the tasks that wait forever.
 func (h *hub) deadlock() error {
 	e := &DeadlockError{}
-	for t := h.live.head; t != nil; t = t.liveNext {
+	for t := h.live.head; t != nil; t = t.next(liveLinks) {
 		e.Tasks = append(e.Tasks, t.info())
 	}
 	return e
@@ -121,7 +121,7 @@ func (h *hub) shutdown() {
 	// Tasks spawned from now on (by links, or from other goroutines) are
 	// born cancelled and never run.
 	h.main.ctx.cancelOnHub(context.Canceled)
-	for t := h.live.head; t != nil; t = t.liveNext {
+	for t := h.live.head; t != nil; t = t.next(liveLinks) {
 		t.ctx.cancelOnHub(context.Canceled)
 	}
 	// Killed tasks fail every wait at once, so they end within a few
@@ -187,36 +187,4 @@ func (h *hub) endLeftovers() {
 		h.root.Unwind(f) // an idle fiber's goroutine just ends
 	}
 	h.idleFibers = nil
-}
-
-// liveList is the intrusive list of the hub's tasks not yet done.
-type liveList struct {
-	head, tail *task
-	n          int
-}
-
-func (l *liveList) push(t *task) {
-	t.livePrev, t.liveNext = l.tail, nil
-	if l.tail != nil {
-		l.tail.liveNext = t
-	} else {
-		l.head = t
-	}
-	l.tail = t
-	l.n++
-}
-
-func (l *liveList) remove(t *task) {
-	if t.livePrev != nil {
-		t.livePrev.liveNext = t.liveNext
-	} else {
-		l.head = t.liveNext
-	}
-	if t.liveNext != nil {
-		t.liveNext.livePrev = t.livePrev
-	} else {
-		l.tail = t.livePrev
-	}
-	t.livePrev, t.liveNext = nil, nil
-	l.n--
 }

@@ -49,7 +49,7 @@ func (t *task) joined() *task {
 	if t.waitList == nil {
 		return nil
 	}
-	for o := t.hub.live.head; o != nil; o = o.liveNext {
+	for o := t.hub.live.head; o != nil; o = o.next(liveLinks) {
 		if o.more != nil && &o.more.joiners == t.waitList {
 			return o
 		}
@@ -65,7 +65,7 @@ func Tasks(ctx context.Context) ([]TaskInfo, error) {
 		return nil, err
 	}
 	var infos []TaskInfo
-	for t := cur.hub.live.head; t != nil; t = t.liveNext {
+	for t := cur.hub.live.head; t != nil; t = t.next(liveLinks) {
 		infos = append(infos, t.info())
 	}
 	return infos, nil

@@ -52,18 +52,15 @@ type task struct {
 	waitList *taskList // the list it waits in, if any
 	waitCtx  *hctx     // the context whose cancellation it watches
 	timer    timer     // its sleep timer
-	wPrev    *task     // links in waitList
-	wNext    *task
-	cPrev    *task // links in waitCtx.waiters
-	cNext    *task
-	seq      uint64 // counts waits, to recognise a stale foreign wake-up
+	seq      uint64    // counts waits, to recognise a stale foreign wake-up
 
 	more *taskMore // what few tasks need, made on demand
 
-	livePrev, liveNext *task // the hub's list of tasks not yet done
+	group *Group // the first group it was put in (see Group.track)
 
-	group        *Group // the first group it was put in, which lists it through:
-	gPrev, gNext *task  // (see Group.track)
+	// Its places in the intrusive lists it can be in at once: a wait
+	// list, its wait context's waiters, the hub's live tasks, its group.
+	link [nLinks]links
 
 	ctx hctx // the task's own context, in the same allocation
 }
@@ -83,61 +80,70 @@ func (t *task) extra() *taskMore {
 	return t.more
 }
 
-// taskList is an intrusive FIFO list of tasks. A task is in at most one
-// wait list and one context's waiters at a time.
+// linkKind names one of a task's places in lists (task.link): a task can
+// be in one list of each kind at a time.
+type linkKind uint8
+
+const (
+	waitLinks  linkKind = iota // a wait list (taskList.pushWait)
+	ctxLinks                   // a context's waiters (taskList.pushCtx)
+	liveLinks                  // the hub's tasks not yet done
+	groupLinks                 // its first Group's members
+	nLinks
+)
+
+// links is a task's place in one list.
+type links struct{ prev, next *task }
+
+// next is the task after t in its list of kind k.
+func (t *task) next(k linkKind) *task { return t.link[k].next }
+
+// taskList is an intrusive FIFO list of tasks, threaded through one kind
+// of the tasks' links.
 type taskList struct{ head, tail *task }
 
 func (l *taskList) first() *task { return l.head }
 func (l *taskList) empty() bool  { return l.head == nil }
 
-func (l *taskList) pushWait(t *task) {
-	t.waitList = l
-	t.wPrev, t.wNext = l.tail, nil
+func (l *taskList) push(t *task, k linkKind) {
+	t.link[k] = links{prev: l.tail}
 	if l.tail != nil {
-		l.tail.wNext = t
+		l.tail.link[k].next = t
 	} else {
 		l.head = t
 	}
 	l.tail = t
+}
+
+func (l *taskList) remove(t *task, k linkKind) {
+	at := &t.link[k]
+	if at.prev != nil {
+		at.prev.link[k].next = at.next
+	} else {
+		l.head = at.next
+	}
+	if at.next != nil {
+		at.next.link[k].prev = at.prev
+	} else {
+		l.tail = at.prev
+	}
+	*at = links{}
+}
+
+// pushWait puts t in the wait list l, which t remembers.
+func (l *taskList) pushWait(t *task) {
+	t.waitList = l
+	l.push(t, waitLinks)
 }
 
 func (l *taskList) removeWait(t *task) {
-	if t.wPrev != nil {
-		t.wPrev.wNext = t.wNext
-	} else {
-		l.head = t.wNext
-	}
-	if t.wNext != nil {
-		t.wNext.wPrev = t.wPrev
-	} else {
-		l.tail = t.wPrev
-	}
-	t.wPrev, t.wNext, t.waitList = nil, nil, nil
+	l.remove(t, waitLinks)
+	t.waitList = nil
 }
 
-func (l *taskList) pushCtx(t *task) {
-	t.cPrev, t.cNext = l.tail, nil
-	if l.tail != nil {
-		l.tail.cNext = t
-	} else {
-		l.head = t
-	}
-	l.tail = t
-}
-
-func (l *taskList) removeCtx(t *task) {
-	if t.cPrev != nil {
-		t.cPrev.cNext = t.cNext
-	} else {
-		l.head = t.cNext
-	}
-	if t.cNext != nil {
-		t.cNext.cPrev = t.cPrev
-	} else {
-		l.tail = t.cPrev
-	}
-	t.cPrev, t.cNext = nil, nil
-}
+// pushCtx puts t among a context's waiters.
+func (l *taskList) pushCtx(t *task)   { l.push(t, ctxLinks) }
+func (l *taskList) removeCtx(t *task) { l.remove(t, ctxLinks) }
 
 // A Task is a function running on a hub as a coroutine, gevent's
 // Greenlet: spawned with Spawn or SpawnValue, joined, killed, linked to.
