@@ -48,6 +48,25 @@ func readFD(f *corio.FD, b []byte) (int, error) {
 	}
 }
 
+// runWithFD runs body on a hub with an FD for one end of a socket pair,
+// the other end given as a plain descriptor; both are closed after.
+func runWithFD(t *testing.T, body func(ctx context.Context, f *corio.FD, peer int) error) {
+	t.Helper()
+	a, b := socketpair(t)
+	defer unix.Close(b)
+	err := run(t, func(ctx context.Context) error {
+		f, err := corio.NewFD(ctx, a)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return body(ctx, f, b)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestFDWaitsForData(t *testing.T) {
 	a, b := socketpair(t)
 	var r recorder
@@ -141,14 +160,7 @@ func TestFDDeadlinesAndClose(t *testing.T) {
 }
 
 func TestFDWaitBoundedByContext(t *testing.T) {
-	a, b := socketpair(t)
-	defer unix.Close(b)
-	err := run(t, func(ctx context.Context) error {
-		f, err := corio.NewFD(ctx, a)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
+	runWithFD(t, func(ctx context.Context, f *corio.FD, b int) error {
 		tctx, cancel := corio.WithTimeout(ctx, time.Second)
 		defer cancel()
 		if err := f.WaitReadContext(tctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -193,25 +205,15 @@ func TestFDWaitBoundedByContext(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestFDWaitInRunInfo: a task waiting on a descriptor says which, in run
 // info and in a deadlock report.
 func TestFDWaitInRunInfo(t *testing.T) {
-	a, b := socketpair(t)
-	defer unix.Close(b)
-	err := run(t, func(ctx context.Context) error {
-		f, err := corio.NewFD(ctx, a)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
+	runWithFD(t, func(ctx context.Context, f *corio.FD, b int) error {
 		reader := corio.Spawn(ctx, func(ctx context.Context) error { return f.WaitRead() }, corio.Name("reader"))
 		corio.Sleep(ctx, 0)
-		want := fmt.Sprintf("read fd %d", a)
+		want := fmt.Sprintf("read fd %d", f.Sysfd())
 		var got string
 		infos, err := corio.Tasks(ctx)
 		if err != nil {
@@ -228,7 +230,4 @@ func TestFDWaitInRunInfo(t *testing.T) {
 		unix.Write(b, []byte("x"))
 		return reader.Join(ctx)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
