@@ -11,12 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 n=${1:-10000}
 rounds=${2:-3}
-bin=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$bin"' EXIT
-(cd .. && go build -o "$bin/corio" ./cmd/corio)
-go build -o "$bin/netserver" ./cmd/netserver
-go build -o "$bin/gnetserver" ./cmd/gnetserver
-go build -o "$bin/idleconns" ./cmd/idleconns
+. ./lib.sh
+build_servers idleconns
 ulimit -n "$(ulimit -Hn)" # both sides hold N descriptors
 
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
@@ -25,11 +21,8 @@ port=19400
 for r in $(seq "$rounds"); do
   for s in corio net gnet; do
     port=$((port + 1))
-    case $s in
-      corio) GOMAXPROCS=1 taskset -c 1 "$bin/corio" serve --hubs 1 --addr "127.0.0.1:$port" 2>/dev/null & ;;
-      net) GOMAXPROCS=1 taskset -c 1 "$bin/netserver" --addr "127.0.0.1:$port" & ;;
-      gnet) GOMAXPROCS=1 taskset -c 1 "$bin/gnetserver" --addr "127.0.0.1:$port" >/dev/null 2>&1 & ;;
-    esac
+    # shellcheck disable=SC2046
+    GOMAXPROCS=1 taskset -c 1 $(server_cmd "$s" "$port") >/dev/null 2>&1 &
     pid=$!
     sleep 0.5
     before=$(rss "$pid")

@@ -14,19 +14,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-5}
 rounds=${2:-3}
-bin=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$bin"' EXIT
-(cd .. && go build -o "$bin/corio" ./cmd/corio)
-go build -o "$bin/netserver" ./cmd/netserver
-go build -o "$bin/gnetserver" ./cmd/gnetserver
+. ./lib.sh
+build_servers
 tck=$(getconf CLK_TCK)
 
 start() { # name port -> pid
-  case $1 in
-    corio) GOMAXPROCS=1 taskset -c 1 "$bin/corio" serve --hubs 1 --addr "127.0.0.1:$2" >/dev/null 2>&1 & ;;
-    net) GOMAXPROCS=1 taskset -c 1 "$bin/netserver" --addr "127.0.0.1:$2" >/dev/null 2>&1 & ;;
-    gnet) GOMAXPROCS=1 taskset -c 1 "$bin/gnetserver" --addr "127.0.0.1:$2" >/dev/null 2>&1 & ;;
-  esac
+  # shellcheck disable=SC2046
+  GOMAXPROCS=1 taskset -c 1 $(server_cmd "$1" "$2") >/dev/null 2>&1 &
   echo $!
 }
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }

@@ -16,19 +16,8 @@ secs=${1:-3}
 shift || true
 conns=("$@")
 [ ${#conns[@]} -gt 0 ] || conns=(1 100 500)
-bin=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$bin"' EXIT
-(cd .. && go build -o "$bin/corio" ./cmd/corio)
-go build -o "$bin/netserver" ./cmd/netserver
-go build -o "$bin/gnetserver" ./cmd/gnetserver
-
-server() { # name port: the server's command line
-  case $1 in
-    corio) echo "$bin/corio serve --hubs 1 --addr 127.0.0.1:$2" ;;
-    net) echo "$bin/netserver --addr 127.0.0.1:$2" ;;
-    gnet) echo "$bin/gnetserver --addr 127.0.0.1:$2" ;;
-  esac
-}
+. ./lib.sh
+build_servers
 
 printf '%-6s %5s %9s %8s %8s %8s %8s %8s\n' server conns msgs read write epoll other total
 port=19200
@@ -36,7 +25,7 @@ for c in "${conns[@]}"; do
   for s in ${SERVERS:-corio net gnet}; do
     port=$((port + 1))
     # shellcheck disable=SC2046
-    GOMAXPROCS=1 taskset -c 1 strace -c -f -o "$bin/trace" $(server "$s" "$port") >/dev/null 2>&1 &
+    GOMAXPROCS=1 taskset -c 1 strace -c -f -o "$bin/trace" $(server_cmd "$s" "$port") >/dev/null 2>&1 &
     tracer=$!
     sleep 1
     out=$(GOMAXPROCS=1 taskset -c 0 "$bin/corio" load --addr "127.0.0.1:$port" -c "$c" -d "${secs}s" --hubs 1 --json)
