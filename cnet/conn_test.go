@@ -19,6 +19,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
+	seedserver "github.com/corio-go/corio/internal/upper"
 )
 
 // run runs main on a hub (virtual clock: the sockets here talk to tasks of
@@ -63,19 +64,8 @@ func upperServer(ctx context.Context, l *cnet.Listener) error {
 		}
 		corio.Spawn(ctx, func(ctx context.Context) error {
 			defer c.Close()
-			buf := make([]byte, 1024)
-			for {
-				n, err := c.Read(buf)
-				if err == io.EOF {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
-				if _, err := c.Write(bytes.ToUpper(buf[:n])); err != nil {
-					return err
-				}
-			}
+			seedserver.Serve(c, nil)
+			return nil
 		})
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
+	seedserver "github.com/corio-go/corio/internal/upper"
 )
 
 // A client of package net, on plain goroutines, against a cnet server.
@@ -84,14 +85,7 @@ func TestCnetClientAgainstStdlibServer(t *testing.T) {
 			}
 			go func() {
 				defer c.Close()
-				buf := make([]byte, 1024)
-				for {
-					n, err := c.Read(buf)
-					if err != nil {
-						return
-					}
-					c.Write([]byte(strings.ToUpper(string(buf[:n]))))
-				}
+				seedserver.Serve(c, nil)
 			}()
 		}
 	}()

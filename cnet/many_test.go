@@ -13,6 +13,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
+	seedserver "github.com/corio-go/corio/internal/upper"
 )
 
 // TestManyConnections holds 10,000 connections open at once on one hub,
@@ -43,16 +44,8 @@ func TestManyConnections(t *testing.T) {
 				most = max(most, open)
 				corio.Spawn(ctx, func(ctx context.Context) error {
 					defer func() { c.Close(); open-- }()
-					buf := make([]byte, 64)
-					for {
-						k, err := c.Read(buf)
-						if err != nil {
-							return nil
-						}
-						if _, err := c.Write([]byte(strings.ToUpper(string(buf[:k])))); err != nil {
-							return err
-						}
-					}
+					seedserver.Serve(c, nil)
+					return nil
 				})
 			}
 		})

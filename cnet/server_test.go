@@ -20,22 +20,12 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
+	seedserver "github.com/corio-go/corio/internal/upper"
 )
 
 // upper is the seed's handler: read up to 1024 bytes, answer them
 // upper-cased, until EOF.
-func upper(ctx context.Context, c net.Conn) {
-	buf := make([]byte, 1024)
-	for {
-		n, err := c.Read(buf)
-		if err != nil {
-			return
-		}
-		if _, err := c.Write(bytes.ToUpper(buf[:n])); err != nil {
-			return
-		}
-	}
-}
+func upper(ctx context.Context, c net.Conn) { seedserver.Serve(c, nil) }
 
 // roundTrip dials addr with package net and checks one exchange.
 func roundTrip(t *testing.T, addr, msg string) {
