@@ -42,6 +42,40 @@ func run(t *testing.T, main func(ctx context.Context) error) {
 	}
 }
 
+// pair connects a client and a server Conn on a listener of its own.
+func pair(ctx context.Context, network, addr string) (client, server *cnet.Conn, err error) {
+	l, err := cnet.Listen(ctx, network, addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer l.Close()
+	client, err = cnet.Dial(ctx, network, l.Addr().String())
+	if err != nil {
+		return nil, nil, err
+	}
+	server, err = l.AcceptConn()
+	if err != nil {
+		client.Close()
+		return nil, nil, err
+	}
+	return client, server, nil
+}
+
+// runPair runs body on a hub (see run) with a connected client and
+// server, both closed after.
+func runPair(t *testing.T, network, addr string, body func(ctx context.Context, client, server *cnet.Conn) error) {
+	t.Helper()
+	run(t, func(ctx context.Context) error {
+		c, s, err := pair(ctx, network, addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		defer s.Close()
+		return body(ctx, c, s)
+	})
+}
+
 // openFDs counts the process's open descriptors (-1 where /proc is not).
 func openFDs(t *testing.T) int {
 	entries, err := os.ReadDir("/proc/self/fd")
@@ -150,21 +184,7 @@ func TestShortReadThenEOF(t *testing.T) {
 			if network == "unix" {
 				addr = filepath.Join(t.TempDir(), "s")
 			}
-			run(t, func(ctx context.Context) error {
-				l, err := cnet.Listen(ctx, network, addr)
-				if err != nil {
-					return err
-				}
-				defer l.Close()
-				client, err := cnet.Dial(ctx, network, l.Addr().String())
-				if err != nil {
-					return err
-				}
-				server, err := l.AcceptConn()
-				if err != nil {
-					return err
-				}
-				defer server.Close()
+			runPair(t, network, addr, func(ctx context.Context, client, server *cnet.Conn) error {
 				if server.LocalAddr().String() != client.RemoteAddr().String() ||
 					server.RemoteAddr().String() != client.LocalAddr().String() {
 					t.Errorf("server %v <- %v, client %v -> %v", server.LocalAddr(), server.RemoteAddr(), client.LocalAddr(), client.RemoteAddr())

@@ -13,32 +13,8 @@ import (
 	"github.com/corio-go/corio/cnet"
 )
 
-// pair connects a client and a server Conn over loopback TCP.
-func pair(ctx context.Context, network, addr string) (client, server *cnet.Conn, err error) {
-	l, err := cnet.Listen(ctx, network, addr)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer l.Close()
-	client, err = cnet.Dial(ctx, network, l.Addr().String())
-	if err != nil {
-		return nil, nil, err
-	}
-	server, err = l.AcceptConn()
-	if err != nil {
-		client.Close()
-		return nil, nil, err
-	}
-	return client, server, nil
-}
-
 func TestConnOptions(t *testing.T) {
-	run(t, func(ctx context.Context) error {
-		c, s, err := pair(ctx, "tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		defer s.Close()
+	runPair(t, "tcp", "127.0.0.1:0", func(ctx context.Context, c, s *cnet.Conn) error {
 		set := []struct {
 			name string
 			call func() error
@@ -65,12 +41,7 @@ func TestConnOptions(t *testing.T) {
 }
 
 func TestWaitReadable(t *testing.T) {
-	run(t, func(ctx context.Context) error {
-		c, s, err := pair(ctx, "tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		defer c.Close()
+	runPair(t, "tcp", "127.0.0.1:0", func(ctx context.Context, c, s *cnet.Conn) error {
 		var events []string
 		waiter := corio.Spawn(ctx, func(ctx context.Context) error {
 			err := s.WaitReadable()
@@ -106,13 +77,7 @@ func TestWaitReadable(t *testing.T) {
 }
 
 func TestCloseRead(t *testing.T) {
-	run(t, func(ctx context.Context) error {
-		c, s, err := pair(ctx, "tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		defer s.Close()
+	runPair(t, "tcp", "127.0.0.1:0", func(ctx context.Context, c, s *cnet.Conn) error {
 		s.SetReadDeadline(time.Now().Add(10 * time.Second))
 		if err := s.CloseRead(); err != nil {
 			return err
