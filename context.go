@@ -175,14 +175,9 @@ func (c *hctx) markCancelled(err error) bool {
 // cancelFromAnywhere cancels c from any goroutine: the error is visible at
 // once, the waking is done by the hub.
 func (c *hctx) cancelFromAnywhere(err error) {
-	if !c.err.CompareAndSwap(nil, &err) {
-		return
+	if c.markCancelled(err) {
+		c.task.hub.submit(func() { c.propagate() })
 	}
-	// Queue the hub's part before closing Done: what a goroutine watching
-	// Done submits in response (an offloaded call's result, say) then
-	// reaches the hub after the waiters have been woken with err.
-	c.task.hub.submit(func() { c.propagate() })
-	c.closeDone()
 }
 
 // cancelOnHub cancels c on the hub's goroutine, waking its waiters now.

@@ -124,11 +124,11 @@ func (h *hub) spawn(t *task, ctx context.Context, parent *task, fn func(context.
 	}
 	t.timer.target = t
 	h.initCtx(&t.ctx, ctx, t)
-	if cfg.origin != nil {
-		t.origin = reflect.ValueOf(cfg.origin).Pointer()
-	} else {
-		t.origin = reflect.ValueOf(fn).Pointer()
+	origin := cfg.origin
+	if origin == nil {
+		origin = fn
 	}
+	t.origin = reflect.ValueOf(origin).Pointer()
 	h.live.push(t, liveLinks)
 	if cfg.after > 0 {
 		t.state = TaskWaiting
@@ -319,13 +319,19 @@ func (h *hub) drainInbox() {
 	h.inbox = h.spare[:0]
 	h.inboxLen.Store(0)
 	h.inboxMu.Unlock()
+	h.runSubmitted(fns)
+	h.spare = fns
+}
+
+// runSubmitted runs submitted functions, outside any task, and clears fns
+// (so that the slice can be reused without keeping what they captured).
+func (h *hub) runSubmitted(fns []func()) {
 	h.inCallback.Store(true)
 	for i, fn := range fns {
 		fn()
 		fns[i] = nil
 	}
 	h.inCallback.Store(false)
-	h.spare = fns
 }
 
 // running finds the task that a cooperative call made with ctx suspends:

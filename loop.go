@@ -141,11 +141,7 @@ func (h *hub) shutdown() {
 	leftovers := h.inbox
 	h.inbox = nil
 	h.inboxMu.Unlock()
-	h.inCallback.Store(true)
-	for _, fn := range leftovers {
-		fn()
-	}
-	h.inCallback.Store(false)
+	h.runSubmitted(leftovers)
 	h.endLeftovers()
 	h.closeFDs()
 	if h.watch != nil {

@@ -68,12 +68,8 @@ func (c *Conn) Read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, c.opError("read", c.fd.ReadExpired())
 	}
-	if c.fd.ReadDrained() {
-		// The last read emptied the buffer and nothing came since: wait
-		// first rather than pay a read that fails with EAGAIN.
-		if err := c.fd.WaitRead(); err != nil {
-			return 0, c.opError("read", err)
-		}
+	if err := c.waitIfDrained(); err != nil {
+		return 0, err
 	}
 	for {
 		if err := c.fd.ReadExpired(); err != nil {
@@ -113,6 +109,13 @@ func (c *Conn) WaitReadable() error {
 	if err := c.fd.ReadExpired(); err != nil {
 		return c.opError("read", err)
 	}
+	return c.waitIfDrained()
+}
+
+// waitIfDrained waits for the poller's next report if the last read
+// emptied the buffer and nothing has come since, rather than pay a read
+// that would fail with EAGAIN.
+func (c *Conn) waitIfDrained() error {
 	if c.fd.ReadDrained() {
 		if err := c.fd.WaitRead(); err != nil {
 			return c.opError("read", err)
