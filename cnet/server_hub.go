@@ -15,9 +15,9 @@ import (
 // own (serveListener), the single acceptor (serveAcceptor) and the hubs it
 // hands connections to (serveHandedOver).
 
-// serveListener listens with SO_REUSEPORT, then accepts and spawns a
-// handler task per connection until the listener closes, then waits for
-// the handlers. limit bounds this hub's connections (0: no bound).
+// serveListener listens with SO_REUSEPORT, then serves what it accepts
+// on this hub until the listener closes, then waits for the handlers.
+// limit bounds this hub's connections (0: no bound).
 func (s *StreamServer) serveListener(ctx context.Context, sh *serverHub, network, addr string, limit int, up chan<- error) error {
 	l, err := ListenConfig{ReusePort: true}.Listen(ctx, network, addr)
 	if err != nil {
@@ -25,33 +25,7 @@ func (s *StreamServer) serveListener(ctx context.Context, sh *serverHub, network
 	}
 	sh.hub, sh.l, sh.conns = corio.HubOf(ctx), l, corio.NewGroup()
 	up <- nil
-	var slots *corio.Semaphore
-	if limit > 0 {
-		slots = corio.NewSemaphore(limit)
-	}
-	var backoff acceptBackoff
-	for {
-		if slots != nil && slots.Acquire(ctx) != nil {
-			break
-		}
-		c, err := l.AcceptConn()
-		if err != nil {
-			if slots != nil {
-				slots.Release()
-			}
-			if s.retryAccept(ctx, err, &backoff) {
-				continue
-			}
-			break
-		}
-		backoff.reset()
-		s.spawnHandler(ctx, sh, c, func() {
-			if slots != nil {
-				slots.Release()
-			}
-		})
-	}
-	l.Close()
+	s.acceptLoop(ctx, sh, limit, false)
 	return sh.conns.Join(ctx)
 }
 
@@ -66,18 +40,28 @@ func (s *StreamServer) serveAcceptor(ctx context.Context, sh *serverHub, network
 	}
 	sh.hub, sh.l, sh.conns = corio.HubOf(ctx), l, corio.NewGroup()
 	up <- nil
-	defer func() {
-		for _, other := range s.hubs {
-			other.noMore.Set(struct{}{}) // no-op if Close set it
-		}
-	}()
-	var slots *corio.Semaphore
-	if s.MaxConns > 0 {
-		slots = corio.NewSemaphore(s.MaxConns)
+	s.acceptLoop(ctx, sh, s.MaxConns, true)
+	for _, other := range s.hubs {
+		other.noMore.Set(struct{}{}) // no-op if Close set it
 	}
-	release := func() {}
-	if slots != nil {
-		release = func() { slots.Release() }
+	return sh.conns.Join(ctx)
+}
+
+// acceptLoop accepts on sh's listener until it closes (or the hub ends),
+// at most limit connections at once (0: no bound), and closes it. Each
+// connection is served on sh, or, with spread, on the hub serving the
+// fewest.
+func (s *StreamServer) acceptLoop(ctx context.Context, sh *serverHub, limit int, spread bool) {
+	l := sh.l
+	defer l.Close()
+	var slots *corio.Semaphore
+	if limit > 0 {
+		slots = corio.NewSemaphore(limit)
+	}
+	release := func() {
+		if slots != nil {
+			slots.Release()
+		}
 	}
 	// releaseFrom returns a slot from another hub's goroutine.
 	releaseFrom := func() {
@@ -88,34 +72,42 @@ func (s *StreamServer) serveAcceptor(ctx context.Context, sh *serverHub, network
 	var backoff acceptBackoff
 	for {
 		if slots != nil && slots.Acquire(ctx) != nil {
-			break
+			return
 		}
 		sock, peer, err := l.acceptSocket()
+		if err == nil {
+			err = s.serveAccepted(ctx, sh, sock, peer, spread, release, releaseFrom)
+		}
 		if err != nil {
 			release()
 			if s.retryAccept(ctx, err, &backoff) {
 				continue
 			}
-			break
+			return
 		}
 		backoff.reset()
-		target := s.leastLoaded()
-		if target == sh {
-			fd, err := l.fd.Register(sock)
-			if err != nil {
-				unix.Close(sock)
-				release()
-				s.logf("cnet: accept: %v", err)
-				continue
-			}
-			sh.active.Add(1)
-			s.spawnHandler(ctx, sh, l.conn(fd, peer), func() { sh.active.Add(-1); release() })
-			continue
-		}
-		s.handOver(target, l, sock, peer, releaseFrom)
 	}
-	l.Close()
-	return sh.conns.Join(ctx)
+}
+
+// serveAccepted serves an accepted socket: on sh, or, with spread, on the
+// hub serving the fewest. done (or, from another hub, doneFrom) is called
+// when its handler ends. An error means the socket could not be
+// registered with sh's poller; it is closed then.
+func (s *StreamServer) serveAccepted(ctx context.Context, sh *serverHub, sock int, peer unix.Sockaddr, spread bool, done, doneFrom func()) error {
+	if spread {
+		if target := s.leastLoaded(); target != sh {
+			s.handOver(target, sh.l, sock, peer, doneFrom)
+			return nil
+		}
+	}
+	fd, err := sh.l.fd.Register(sock)
+	if err != nil {
+		unix.Close(sock)
+		return sh.l.opError(err)
+	}
+	sh.active.Add(1)
+	s.spawnHandler(ctx, sh, sh.l.conn(fd, peer), func() { sh.active.Add(-1); done() })
+	return nil
 }
 
 // leastLoaded is the hub serving the fewest handed-over connections; ties
