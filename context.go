@@ -265,14 +265,17 @@ func (l *ctxList) remove(c *hctx) {
 
 // WithCancel returns a copy of parent that is cancelled when cancel is
 // called or parent is. Under a hub, prefer it to context.WithCancel: the
-// hub sees its cancellation directly instead of through a goroutine.
-// Outside a hub it is context.WithCancel.
+// hub sees its cancellation directly instead of through a goroutine. A
+// parent of the standard library made in the running task (one with its
+// own deadline, say) gives a hub context too, which watches that parent
+// once for all the waits made with it; cancel must then be called, as
+// always, to stop watching. Outside a hub it is context.WithCancel.
 func WithCancel(parent context.Context) (context.Context, context.CancelFunc) {
-	up := nearestHctx(parent)
-	if up == nil {
+	t := homeTask(parent)
+	if t == nil {
 		return context.WithCancel(parent)
 	}
-	c := up.task.hub.newCtx(parent, up.task)
+	c := t.hub.newCtx(parent, t)
 	return c, func() { c.cancelFromAnywhere(context.Canceled) }
 }
 
@@ -281,14 +284,14 @@ func WithCancel(parent context.Context) (context.Context, context.CancelFunc) {
 // or when cancel is called, or when parent is. Outside a hub it is
 // context.WithTimeout.
 func WithTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	up := nearestHctx(parent)
-	if up == nil {
+	t := homeTask(parent)
+	if t == nil {
 		return context.WithTimeout(parent, d)
 	}
-	h := up.task.hub
+	h := t.hub
 	tc := &timeoutCtx{}
 	c := &tc.hctx
-	h.initCtx(c, parent, up.task)
+	h.initCtx(c, parent, t)
 	when := h.clock.read() + int64(d)
 	if when < c.deadline {
 		c.deadline = when
@@ -307,11 +310,26 @@ func WithTimeout(parent context.Context, d time.Duration) (context.Context, cont
 
 // WithDeadline is WithTimeout until the time d.
 func WithDeadline(parent context.Context, d time.Time) (context.Context, context.CancelFunc) {
-	up := nearestHctx(parent)
-	if up == nil {
+	t := homeTask(parent)
+	if t == nil {
 		return context.WithDeadline(parent, d)
 	}
-	return WithTimeout(parent, time.Duration(up.task.hub.clock.fromWall(d)-up.task.hub.clock.read()))
+	return WithTimeout(parent, time.Duration(t.hub.clock.fromWall(d)-t.hub.clock.read()))
+}
+
+// homeTask is the task a context made under parent belongs to: that of
+// the nearest hub context, or, for a context of the standard library made
+// inside a task (http.Client's deadline, say), that task if it is the one
+// running, so that its waits watch one hub context instead of registering
+// with the foreign one each time. Nil means parent is not the hub's.
+func homeTask(parent context.Context) *task {
+	if up := nearestHctx(parent); up != nil {
+		return up.task
+	}
+	if t, err := running(parent); err == nil {
+		return t
+	}
+	return nil
 }
 
 // A foreignWatch is a context from outside the hub whose cancellation the

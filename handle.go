@@ -33,6 +33,31 @@ func (hb *Hub) Submit(fn func(ctx context.Context)) error {
 	return nil
 }
 
+// OnExit registers fn to run on the hub's goroutine when Run ends, after
+// every task has ended and before the descriptors still registered are
+// closed: a library that keeps state per hub (a connection pool) drops it
+// there. Functions run in the order registered; they must not wait. It
+// returns ErrHubClosed if Run has ended (fn is not called).
+func (hb *Hub) OnExit(fn func()) error {
+	h := hb.h
+	h.inboxMu.Lock()
+	defer h.inboxMu.Unlock()
+	if h.closed {
+		return ErrHubClosed
+	}
+	h.atExit = append(h.atExit, fn)
+	return nil
+}
+
+// InTask returns nil if ctx belongs to the task running now on its hub,
+// and otherwise an error wrapping ErrNoTask that says why. A library that
+// keeps state owned by a hub checks it before touching that state, as the
+// hub's own cooperative calls do.
+func InTask(ctx context.Context) error {
+	_, err := running(ctx)
+	return err
+}
+
 // Spawn starts fn as a task of the hub from any goroutine. The task's
 // context is a child of the main task's (so the task ends with Run at the
 // latest). The returned Future is set with the task's error when it ends.

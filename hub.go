@@ -42,7 +42,8 @@ type hub struct {
 	spare    []func()
 	inboxLen atomic.Int32
 	sleeping atomic.Bool
-	closed   bool // guarded by inboxMu
+	closed   bool     // guarded by inboxMu
+	atExit   []func() // guarded by inboxMu: OnExit's functions
 	events   []poll.Event
 	offload  offload
 	fds      []*FD     // registered descriptors, by number

@@ -143,6 +143,9 @@ func (h *hub) shutdown() {
 	h.inboxMu.Unlock()
 	h.runSubmitted(leftovers)
 	h.endLeftovers()
+	for _, fn := range h.atExit { // no one appends now: the hub is closed
+		fn()
+	}
 	h.closeFDs()
 	if h.watch != nil {
 		h.watch.close()

@@ -1,6 +1,7 @@
 package cnet
 
 import (
+	"context"
 	"io"
 	"net"
 	"os"
@@ -64,11 +65,25 @@ func (c *Conn) opError(op string, err error) error {
 // Read reads up to len(b) bytes, waiting while none has arrived. It
 // returns io.EOF once the peer has closed its side and everything sent
 // has been read.
-func (c *Conn) Read(b []byte) (int, error) {
+func (c *Conn) Read(b []byte) (int, error) { return c.readContext(nil, b) }
+
+// ReadContext is Read that also ends, with ctx's error, when ctx does: a
+// request's context bounds the reads made for it without a deadline to
+// set and reset. ctx must be of the running task, as for every wait.
+func (c *Conn) ReadContext(ctx context.Context, b []byte) (int, error) {
+	if ctx == nil {
+		panic("cnet: ReadContext with a nil context")
+	}
+	return c.readContext(ctx, b)
+}
+
+// readContext reads, waiting with ctx, or with the task's own context if
+// ctx is nil.
+func (c *Conn) readContext(ctx context.Context, b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, c.opError("read", c.fd.ReadExpired())
 	}
-	if err := c.waitIfDrained(); err != nil {
+	if err := c.waitIfDrained(ctx); err != nil {
 		return 0, err
 	}
 	for {
@@ -87,7 +102,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 			return n, nil
 		case unix.EINTR:
 		case unix.EAGAIN:
-			if err := c.fd.WaitRead(); err != nil {
+			if err := c.fd.WaitReadContext(ctx); err != nil {
 				return 0, c.opError("read", err)
 			}
 		case net.ErrClosed:
@@ -109,15 +124,15 @@ func (c *Conn) WaitReadable() error {
 	if err := c.fd.ReadExpired(); err != nil {
 		return c.opError("read", err)
 	}
-	return c.waitIfDrained()
+	return c.waitIfDrained(nil)
 }
 
 // waitIfDrained waits for the poller's next report if the last read
 // emptied the buffer and nothing has come since, rather than pay a read
 // that would fail with EAGAIN.
-func (c *Conn) waitIfDrained() error {
+func (c *Conn) waitIfDrained(ctx context.Context) error {
 	if c.fd.ReadDrained() {
-		if err := c.fd.WaitRead(); err != nil {
+		if err := c.fd.WaitReadContext(ctx); err != nil {
 			return c.opError("read", err)
 		}
 	}
@@ -126,7 +141,19 @@ func (c *Conn) waitIfDrained() error {
 
 // Write writes all of b, waiting while the socket's buffer is full. On an
 // error it returns how much was written before it.
-func (c *Conn) Write(b []byte) (int, error) {
+func (c *Conn) Write(b []byte) (int, error) { return c.writeContext(nil, b) }
+
+// WriteContext is Write that also ends, with ctx's error, when ctx does.
+func (c *Conn) WriteContext(ctx context.Context, b []byte) (int, error) {
+	if ctx == nil {
+		panic("cnet: WriteContext with a nil context")
+	}
+	return c.writeContext(ctx, b)
+}
+
+// writeContext writes, waiting with ctx, or with the task's own context
+// if ctx is nil.
+func (c *Conn) writeContext(ctx context.Context, b []byte) (int, error) {
 	written := 0
 	for written < len(b) {
 		if err := c.fd.WriteExpired(); err != nil {
@@ -139,7 +166,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 		switch err {
 		case nil, unix.EINTR:
 		case unix.EAGAIN:
-			if err := c.fd.WaitWrite(); err != nil {
+			if err := c.fd.WaitWriteContext(ctx); err != nil {
 				return written, c.opError("write", err)
 			}
 		case net.ErrClosed:
@@ -149,6 +176,28 @@ func (c *Conn) Write(b []byte) (int, error) {
 		}
 	}
 	return written, nil
+}
+
+// Quiet reports whether nothing waits to be read on the connection: no
+// data, no end of stream, no error. A pool asks it before reusing an idle
+// connection, on which anything readable means the peer closed it or
+// broke the protocol. It costs no system call while the poller has
+// reported nothing since the last read emptied the socket.
+func (c *Conn) Quiet() bool {
+	if c.fd.ReadDrained() {
+		return true
+	}
+	if err := c.fd.Acquire(); err != nil {
+		return false
+	}
+	defer c.fd.Release()
+	var one [1]byte
+	_, _, err := unix.Recvfrom(c.fd.Sysfd(), one[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	if err == unix.EAGAIN {
+		c.fd.SetReadDrained() // the next edge reports what comes
+		return true
+	}
+	return false
 }
 
 // Close closes the connection; a Read or Write waiting in a task fails

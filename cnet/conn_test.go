@@ -19,6 +19,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
+	"github.com/corio-go/corio/internal/leakcheck"
 	seedserver "github.com/corio-go/corio/internal/upper"
 )
 
@@ -27,19 +28,11 @@ import (
 // descriptor left over.
 func run(t *testing.T, main func(ctx context.Context) error) {
 	t.Helper()
-	goroutines, fds := runtime.NumGoroutine(), openFDs(t)
+	goroutines, fds := runtime.NumGoroutine(), leakcheck.OpenFDs()
 	if err := corio.Run(context.Background(), main, corio.VirtualClock()); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; runtime.NumGoroutine() > goroutines; i++ {
-		if i == 200 {
-			t.Fatalf("%d goroutines before Run, %d after", goroutines, runtime.NumGoroutine())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if after := openFDs(t); after > fds {
-		t.Fatalf("%d descriptors open before Run, %d after", fds, after)
-	}
+	leakcheck.Verify(t, goroutines, fds)
 }
 
 // pair connects a client and a server Conn on a listener of its own.
@@ -74,15 +67,6 @@ func runPair(t *testing.T, network, addr string, body func(ctx context.Context, 
 		defer s.Close()
 		return body(ctx, c, s)
 	})
-}
-
-// openFDs counts the process's open descriptors (-1 where /proc is not).
-func openFDs(t *testing.T) int {
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return -1
-	}
-	return len(entries)
 }
 
 // upperServer accepts connections and answers each read with its

@@ -6,6 +6,8 @@
 //	corio tour all        run every entry in order
 //	corio serve           the seed's upper-casing server (--addr, --hubs, --verbose)
 //	corio load            many clients against it (--addr, -c, -d, -n, --size, --json)
+//	corio crawl [URL...]  fetch pages concurrently (-i, -c, --depth, --max, --compare, --json, ...)
+//	corio site            serve the demo site crawl uses with no URL (--addr, --pages, --latency)
 //
 // Exit status: 0 on success, 1 when a run fails, 2 on bad usage.
 package main
@@ -29,6 +31,8 @@ func commands() []command {
 		{"tour", "run the seed's examples, one by one", runTour},
 		{"serve", "the seed's upper-casing socket server, on several hubs", runServe},
 		{"load", "the seed's many-client program as a load generator for serve", runLoad},
+		{"crawl", "the seed's concurrent crawler: fetch pages and their links", runCrawl},
+		{"site", "serve the built-in demo site that crawl uses with no URL", runSite},
 	}
 }
 

@@ -35,6 +35,18 @@ func TestRun(t *testing.T) {
 		{[]string{"load", "--addr", "nowhere"}, 2, "", `--addr "nowhere"`},
 		{[]string{"load", "--hubs", "0"}, 2, "", "--hubs must be at least 1"},
 		{[]string{"load", "extra"}, 2, "", "load takes no arguments"},
+		{[]string{"crawl", "-c", "0"}, 2, "", "concurrency must be at least 1, got 0"},
+		{[]string{"crawl", "--depth", "-1"}, 2, "", "depth must not be negative"},
+		{[]string{"crawl", "--retries", "-1"}, 2, "", "retries must not be negative"},
+		{[]string{"crawl", "ftp://x/"}, 2, "", `"ftp://x/" is not an http:// or https:// URL`},
+		{[]string{"crawl", "--sequential", "--compare", "http://x/"}, 2, "", "--sequential and --compare exclude each other"},
+		{[]string{"crawl", "-i", "no/such/file"}, 2, "", "no/such/file"},
+		{[]string{"crawl", "--bogus"}, 2, "", "flag provided but not defined: -bogus"},
+		{[]string{"crawl", "-h"}, 0, "", "Usage: corio crawl"},
+		{[]string{"site", "--fanout", "0"}, 2, "", "fanout must be at least 1"},
+		{[]string{"site", "--addr", "nowhere"}, 2, "", `--addr "nowhere"`},
+		{[]string{"site", "x"}, 2, "", "site takes no arguments"},
+		{[]string{"site", "--list", "--pages", "2", "--addr", "127.0.0.1:9"}, 0, "http://127.0.0.1:9/\nhttp://127.0.0.1:9/p/1\nhttp://127.0.0.1:9/p/2\n", ""},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer

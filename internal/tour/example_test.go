@@ -92,3 +92,22 @@ func ExampleNoLock() {
 	// 10 tasks on one hub, no lock:  counter = 10000 (want 10000)
 	// 10 goroutines, with a mutex: counter = 10000 (want 10000)
 }
+
+func ExampleCrawler() {
+	tour.Crawler(os.Stdout, []string{"--virtual"})
+	// Output:
+	// GET: http://www.python.demo/
+	// GET: http://www.yahoo.demo/
+	// GET: http://github.demo/
+	// 2026 bytes received from http://www.python.demo/.
+	// 2026 bytes received from http://www.yahoo.demo/.
+	// 2026 bytes received from http://github.demo/.
+	// spawned and joined: 0.05s (the slowest page, not the sum)
+	// GET: http://www.python.demo/
+	// 2026 bytes received from http://www.python.demo/.
+	// GET: http://www.yahoo.demo/
+	// 2026 bytes received from http://www.yahoo.demo/.
+	// GET: http://github.demo/
+	// 2026 bytes received from http://github.demo/.
+	// one after another: 0.15s
+}

@@ -34,6 +34,7 @@ func Entries() []Entry {
 		{"sync-vs-async", "ten 0.5 s tasks one after another, then spawned and joined; --virtual (part 5)", SyncVsAsync},
 		{"spawn-args", "spawn with arguments, join, read the value (part 5)", SpawnArgs},
 		{"no-lock", "tasks share a counter with no lock and get it exact (part 5)", NoLock},
+		{"crawler", "get_page spawned for three URLs and joined, then one after another; --virtual (part 6)", Crawler},
 		{"socket-server", "the upper-casing server and 500 cooperative clients for 2 s (part 7)", SocketServer},
 	}
 }

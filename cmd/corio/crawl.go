@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/internal/crawl"
+	"github.com/corio-go/corio/internal/demosite"
+)
+
+// crawlOptions are `corio crawl`'s flags beyond the crawl's Config.
+type crawlOptions struct {
+	cfg        crawl.Config
+	input      string
+	sequential bool
+	compare    bool
+	asJSON     bool
+}
+
+// runCrawl is `corio crawl`: the seed's concurrent crawler as a tool.
+func runCrawl(stdout, stderr io.Writer, args []string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return crawlCommand(ctx, stdout, stderr, os.Stdin, args)
+}
+
+func crawlCommand(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader, args []string) error {
+	fs := flag.NewFlagSet("crawl", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: corio crawl [flags] [URL...]")
+		fmt.Fprintln(stderr, "\nFetches the URLs (and, with --depth, the pages they link to) concurrently.")
+		fmt.Fprintln(stderr, "With no URL at all it crawls a built-in demo site on loopback, with --compare.")
+		fmt.Fprintln(stderr, "\nFlags:")
+		fs.PrintDefaults()
+	}
+	var o crawlOptions
+	fs.StringVar(&o.input, "i", "", "read URLs from `FILE`, one per line (\"-\": standard input)")
+	fs.IntVar(&o.cfg.Concurrency, "c", 50, "pages fetched at once")
+	fs.IntVar(&o.cfg.Depth, "depth", 0, "follow links this many levels from the given URLs")
+	fs.IntVar(&o.cfg.Max, "max", 0, "fetch at most this many pages (0: no bound)")
+	fs.IntVar(&o.cfg.PerHost, "per-host", 0, "pages fetched at once from one host, at most (0: no bound)")
+	fs.DurationVar(&o.cfg.Timeout, "timeout", 10*time.Second, "bound on each attempt at a page")
+	fs.IntVar(&o.cfg.Retries, "retries", 2, "more attempts after a network error or a 5xx answer")
+	fs.DurationVar(&o.cfg.Backoff, "backoff", 200*time.Millisecond, "wait before the first retry, doubled for each next")
+	fs.BoolVar(&o.cfg.IgnoreRobots, "ignore-robots", false, "fetch what robots.txt disallows")
+	fs.BoolVar(&o.cfg.AnyHost, "any-host", false, "follow links to other hosts too")
+	fs.BoolVar(&o.sequential, "sequential", false, "fetch one page at a time: the seed's synchronous baseline")
+	fs.BoolVar(&o.compare, "compare", false, "crawl concurrently, then sequentially, and print the speed-up")
+	fs.BoolVar(&o.asJSON, "json", false, "print a JSON object per page and one per summary")
+	urls, err := parseInterspersed(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return fmt.Errorf("%w: crawl: %v", errUsage, err)
+	}
+	if err := o.cfg.Validate(); err != nil {
+		return fmt.Errorf("%w: crawl: %v", errUsage, err)
+	}
+	if o.sequential && o.compare {
+		return fmt.Errorf("%w: crawl: --sequential and --compare exclude each other", errUsage)
+	}
+	if o.input != "" {
+		more, err := readURLs(o.input, stdin)
+		if err != nil {
+			return fmt.Errorf("%w: crawl: %v", errUsage, err)
+		}
+		urls = append(urls, more...)
+	}
+	for _, u := range urls {
+		if _, err := crawl.ParseSeed(u); err != nil {
+			return fmt.Errorf("%w: crawl: %v", errUsage, err)
+		}
+	}
+	if len(urls) == 0 {
+		if o.input != "" {
+			return fmt.Errorf("%w: crawl: %s holds no URL", errUsage, o.input)
+		}
+		site := demosite.Default()
+		base, stopSite, err := demosite.Start(site, "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("crawl: starting the demo site: %w", err)
+		}
+		defer stopSite()
+		urls = []string{base + "/"}
+		if !flagSet(fs, "depth") {
+			o.cfg.Depth = site.Depth()
+		}
+		if !o.sequential {
+			o.compare = true
+		}
+		note := stdout
+		if o.asJSON {
+			note = stderr
+		}
+		fmt.Fprintf(note, "corio crawl: no URL given: crawling the built-in demo site at %s/ (%d pages, %v each)\n",
+			base, site.Pages+1, site.Latency)
+	}
+	return crawlAndReport(ctx, stdout, stderr, o, urls)
+}
+
+// crawlAndReport runs the crawl (or both, for --compare) on a hub and
+// prints the pages and summaries. It fails if a page failed.
+func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOptions, urls []string) error {
+	out := newCrawlPrinter(stdout, stderr, o.asJSON)
+	type mode struct {
+		name string
+		cfg  crawl.Config
+	}
+	concurrent := mode{fmt.Sprintf("concurrent, -c %d", o.cfg.Concurrency), o.cfg}
+	sequential := mode{"sequential", o.cfg}
+	sequential.cfg.Concurrency = 1
+	modes := []mode{concurrent}
+	switch {
+	case o.sequential:
+		modes = []mode{sequential}
+	case o.compare:
+		modes = []mode{concurrent, sequential}
+	}
+	var sums []crawl.Summary
+	failed := 0
+	err := corio.Run(ctx, func(ctx context.Context) error {
+		for _, m := range modes {
+			label := ""
+			if o.compare {
+				label = m.name
+				out.heading(label)
+			}
+			sum, err := crawl.Crawl(ctx, m.cfg, urls, func(p crawl.Page) { out.page(p, label) })
+			if err != nil {
+				return err
+			}
+			out.summary(sum, label)
+			sums = append(sums, sum)
+			failed += sum.Failed
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("crawl: %w", err)
+	}
+	if o.compare {
+		out.speedup(sums[0], sums[1])
+	}
+	if failed > 0 {
+		return fmt.Errorf("crawl: %d page(s) failed", failed)
+	}
+	return nil
+}
+
+// parseInterspersed parses flags placed before, between or after the
+// URLs, and returns the URLs.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		if args[0] == "--" {
+			return append(rest, args[1:]...), nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// readURLs reads a list of URLs: one per line, blank lines and lines
+// starting with # skipped. A bad line is reported with its number.
+func readURLs(name string, stdin io.Reader) ([]string, error) {
+	r := stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	var urls []string
+	sc := bufio.NewScanner(r)
+	for line := 1; sc.Scan(); line++ {
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		if _, err := crawl.ParseSeed(text); err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", name, line, err)
+		}
+		urls = append(urls, text)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	return urls, nil
+}

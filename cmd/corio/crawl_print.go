@@ -1,0 +1,113 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/corio-go/corio/internal/crawl"
+)
+
+// crawlPrinter prints a crawl's pages and summaries as text or JSON, and
+// a progress line on stderr when stderr is a terminal.
+type crawlPrinter struct {
+	stdout, stderr io.Writer
+	asJSON         bool
+	json           *json.Encoder
+	progress       bool
+	done           int
+}
+
+func newCrawlPrinter(stdout, stderr io.Writer, asJSON bool) *crawlPrinter {
+	p := &crawlPrinter{stdout: stdout, stderr: stderr, asJSON: asJSON, json: json.NewEncoder(stdout)}
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.progress = true
+	}
+	return p
+}
+
+func (p *crawlPrinter) heading(label string) {
+	p.done = 0
+	if !p.asJSON {
+		fmt.Fprintf(p.stdout, "# %s\n", label)
+	}
+}
+
+// page prints one page: status, bytes, milliseconds, URL, and the error
+// when the status does not say it.
+func (p *crawlPrinter) page(pg crawl.Page, label string) {
+	p.clearProgress()
+	if p.asJSON {
+		if label == "" {
+			p.json.Encode(pg)
+		} else {
+			p.json.Encode(struct {
+				crawl.Page
+				Mode string `json:"mode"`
+			}{pg, label})
+		}
+	} else {
+		status := "ERR"
+		if pg.Status > 0 {
+			status = strconv.Itoa(pg.Status)
+		}
+		line := fmt.Sprintf("%-3s %9d B %8.1f ms  %s", status, pg.Bytes, pg.MS, pg.URL)
+		if pg.Error != nil && !strings.HasPrefix(*pg.Error, strconv.Itoa(pg.Status)+" ") {
+			line += "  (" + *pg.Error + ")"
+		}
+		fmt.Fprintln(p.stdout, line)
+	}
+	p.done++
+	p.drawProgress()
+}
+
+func (p *crawlPrinter) summary(s crawl.Summary, label string) {
+	p.clearProgress()
+	if p.asJSON {
+		if label == "" {
+			p.json.Encode(s)
+		} else {
+			p.json.Encode(struct {
+				crawl.Summary
+				Mode string `json:"mode"`
+			}{s, label})
+		}
+		return
+	}
+	fmt.Fprintf(p.stdout, "pages %d  ok %d  failed %d  bytes %d  seconds %.3f  pages/s %.1f",
+		s.Pages, s.OK, s.Failed, s.Bytes, s.Seconds, s.PagesPerS)
+	if s.Disallowed > 0 {
+		fmt.Fprintf(p.stdout, "  (robots.txt disallowed %d)", s.Disallowed)
+	}
+	fmt.Fprintln(p.stdout)
+}
+
+// speedup prints how much faster the concurrent crawl was.
+func (p *crawlPrinter) speedup(concurrent, sequential crawl.Summary) {
+	x := 0.0
+	if concurrent.Seconds > 0 {
+		x = sequential.Seconds / concurrent.Seconds
+	}
+	if p.asJSON {
+		p.json.Encode(map[string]float64{"concurrent_seconds": concurrent.Seconds, "sequential_seconds": sequential.Seconds, "speedup": x})
+		return
+	}
+	fmt.Fprintf(p.stdout, "speed-up: %.3f s concurrent vs %.3f s sequential = %.1fx\n", concurrent.Seconds, sequential.Seconds, x)
+}
+
+func (p *crawlPrinter) clearProgress() {
+	if p.progress {
+		fmt.Fprint(p.stderr, "\r\033[K")
+	}
+}
+
+func (p *crawlPrinter) drawProgress() {
+	if p.progress {
+		fmt.Fprintf(p.stderr, "crawling: %d pages done", p.done)
+	}
+}

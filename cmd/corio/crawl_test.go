@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/corio-go/corio/internal/demosite"
+	"github.com/corio-go/corio/internal/leakcheck"
+)
+
+// startSite serves a small demo site with no latency for the test.
+func startSite(t *testing.T) string {
+	t.Helper()
+	leakcheck.Check(t)
+	base, stop, err := demosite.Start(demosite.Site{Pages: 6, Fanout: 2, Size: 100}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return base
+}
+
+func crawlCLI(stdin string, args ...string) (stdout, stderr string, err error) {
+	var out, errb bytes.Buffer
+	err = crawlCommand(context.Background(), &out, &errb, strings.NewReader(stdin), args)
+	return out.String(), errb.String(), err
+}
+
+var pageLine = regexp.MustCompile(`^(\d{3}|ERR) +(\d+) B +([\d.]+) ms  (\S+)(  \(.*\))?$`)
+
+func TestCrawlText(t *testing.T) {
+	base := startSite(t)
+	stdout, stderr, err := crawlCLI("", "--depth", "2", base+"/", "-c", "3")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var urls []string
+	for _, l := range lines[:len(lines)-1] {
+		m := pageLine.FindStringSubmatch(l)
+		if m == nil || m[1] != "200" {
+			t.Fatalf("line %q is not a 200 page line", l)
+		}
+		urls = append(urls, strings.TrimPrefix(m[4], base))
+	}
+	if got := strings.Join(urls, " "); got != "/ /p/1 /p/2 /p/3 /p/4 /p/5 /p/6" {
+		t.Errorf("pages %s", got)
+	}
+	summary := regexp.MustCompile(`^pages 7  ok 7  failed 0  bytes \d+  seconds [\d.]+  pages/s [\d.]+  \(robots.txt disallowed 2\)$`)
+	if !summary.MatchString(lines[len(lines)-1]) {
+		t.Errorf("summary line %q", lines[len(lines)-1])
+	}
+	if stderr != "" {
+		t.Errorf("stderr %q: no progress line off a terminal", stderr)
+	}
+}
+
+func TestCrawlJSONAndInput(t *testing.T) {
+	base := startSite(t)
+	list := fmt.Sprintf("# pages\n%s/p/1\n\n%s/p/2\n%s/p/404\n", base, base, base)
+	file := filepath.Join(t.TempDir(), "urls.txt")
+	if err := os.WriteFile(file, []byte(list), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--json", "-i", file}, {"--json", "-i", "-"}} {
+		stdout, _, err := crawlCLI(list, args...)
+		if err == nil || !strings.Contains(err.Error(), "1 page(s) failed") {
+			t.Errorf("%q: err = %v, want one page failed (exit 1)", args, err)
+		}
+		dec := json.NewDecoder(strings.NewReader(stdout))
+		var objs []map[string]any
+		for dec.More() {
+			var o map[string]any
+			if err := dec.Decode(&o); err != nil {
+				t.Fatal(err)
+			}
+			objs = append(objs, o)
+		}
+		if len(objs) != 4 {
+			t.Fatalf("%q: %d objects, want 3 pages and a summary:\n%s", args, len(objs), stdout)
+		}
+		for _, o := range objs[:3] {
+			for _, k := range []string{"url", "status", "bytes", "ms", "depth", "error"} {
+				if _, ok := o[k]; !ok {
+					t.Errorf("page object %v lacks %q", o, k)
+				}
+			}
+			if strings.HasSuffix(o["url"].(string), "/p/404") != (o["status"].(float64) == 404) ||
+				(o["status"].(float64) == 404) != (o["error"] != nil) {
+				t.Errorf("page object %v", o)
+			}
+		}
+		sum := objs[3]
+		for k, want := range map[string]float64{"pages": 3, "ok": 2, "failed": 1} {
+			if sum[k] != want {
+				t.Errorf("summary %s = %v, want %v", k, sum[k], want)
+			}
+		}
+		for _, k := range []string{"bytes", "seconds", "pages_per_s"} {
+			if _, ok := sum[k]; !ok {
+				t.Errorf("summary lacks %q", k)
+			}
+		}
+	}
+	// A bad line is named by its number.
+	_, _, err := crawlCLI("http://ok/\nnot a url\n", "-i", "-")
+	if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "-:2:") {
+		t.Errorf("bad line: %v", err)
+	}
+	if _, _, err := crawlCLI("# nothing\n", "-i", "-"); !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "holds no URL") {
+		t.Errorf("empty list: %v", err)
+	}
+}
+
+func TestCrawlCompare(t *testing.T) {
+	base := startSite(t)
+	stdout, _, err := crawlCLI("", "--compare", "--depth", "1", base+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"# concurrent, -c 50\n", "# sequential\n", "speed-up: "} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if n := strings.Count(stdout, "pages 3  ok 3"); n != 2 {
+		t.Errorf("%d summaries of 3 pages, want 2:\n%s", n, stdout)
+	}
+}
+
+// With no URL, crawl shows the seed's point on the built-in site: both
+// crawls and the speed-up (how large is BENCHMARKS.md's business).
+func TestCrawlDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the sequential crawl of the demo site takes about 2 s")
+	}
+	leakcheck.Check(t)
+	stdout, _, err := crawlCLI("", "-c", "50")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`speed-up: ([\d.]+) s concurrent vs ([\d.]+) s sequential = ([\d.]+)x`).FindStringSubmatch(stdout)
+	if m == nil || !strings.Contains(stdout, "no URL given: crawling the built-in demo site") || strings.Count(stdout, "pages 41  ok 41  failed 0") != 2 {
+		t.Fatalf("output:\n%s", stdout)
+	}
+}

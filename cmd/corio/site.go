@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/cnet"
+	"github.com/corio-go/corio/internal/demosite"
+)
+
+// runSite is `corio site`: the demo site crawl uses with no URL, served
+// on its own, for benchmarks and for trying crawl's flags. --list prints
+// the site's URLs instead, for `corio crawl -i`.
+func runSite(stdout, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet("site", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	site := demosite.Default()
+	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on")
+	fs.IntVar(&site.Pages, "pages", site.Pages, "pages /p/1 .. /p/N")
+	fs.IntVar(&site.Fanout, "fanout", site.Fanout, "links from each page to pages below it")
+	fs.DurationVar(&site.Latency, "latency", site.Latency, "wait before each answer")
+	fs.IntVar(&site.Size, "size", site.Size, "bytes of text per page")
+	list := fs.Bool("list", false, "print the site's page URLs at --addr and exit")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return fmt.Errorf("%w: site: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: site takes no arguments, got %q", errUsage, fs.Args())
+	}
+	if err := site.Validate(); err != nil {
+		return fmt.Errorf("%w: site: %v", errUsage, err)
+	}
+	if _, _, err := net.SplitHostPort(*addr); err != nil {
+		return fmt.Errorf("%w: site: --addr %q: %v", errUsage, *addr, err)
+	}
+	if *list {
+		for _, u := range site.URLs("http://" + *addr) {
+			fmt.Fprintln(stdout, u)
+		}
+		return nil
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := corio.Run(ctx, func(ctx context.Context) error {
+		l, err := cnet.Listen(ctx, "tcp", *addr)
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		fmt.Fprintf(stdout, "corio site: %d pages at http://%s/, %v each\n", site.Pages+1, l.Addr(), site.Latency)
+		return site.Serve(ctx, l)
+	})
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("site: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,259 @@
+// Package crawl is the crawler behind `corio crawl`: the seed's
+// spawn-a-get_page-per-URL program grown into a tool. Every page is
+// fetched by a task of one hub through a chttp client, at most
+// Concurrency at once; links are followed to Depth on the hosts of the
+// starting URLs, each URL once, robots.txt respected.
+package crawl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/chttp"
+)
+
+// UserAgent is how the crawler names itself, to servers and to
+// robots.txt.
+const UserAgent = "corio-crawl/1.0"
+
+// Config is what to crawl and how.
+type Config struct {
+	Concurrency  int           // pages fetched at once, at least 1
+	Depth        int           // links followed from a starting URL (0: the URLs only)
+	Max          int           // pages in all, at most (0: no bound)
+	PerHost      int           // pages fetched at once from one host (0: no bound but Concurrency)
+	Timeout      time.Duration // per attempt at a page (0: none)
+	Retries      int           // more attempts after a network error or a 5xx
+	Backoff      time.Duration // before the first retry; doubles for each next one
+	IgnoreRobots bool          // fetch what robots.txt disallows
+	AnyHost      bool          // follow links to any host, not only the starting URLs' hosts
+	Client       *http.Client  // nil: one on a chttp.Transport made for the crawl
+}
+
+// Validate reports the first setting that is wrong, naming it.
+func (c *Config) Validate() error {
+	switch {
+	case c.Concurrency < 1:
+		return fmt.Errorf("concurrency must be at least 1, got %d", c.Concurrency)
+	case c.Depth < 0:
+		return fmt.Errorf("depth must not be negative, got %d", c.Depth)
+	case c.Max < 0:
+		return fmt.Errorf("max must not be negative, got %d", c.Max)
+	case c.PerHost < 0:
+		return fmt.Errorf("per-host must not be negative, got %d", c.PerHost)
+	case c.Timeout < 0:
+		return fmt.Errorf("timeout must not be negative, got %v", c.Timeout)
+	case c.Retries < 0:
+		return fmt.Errorf("retries must not be negative, got %d", c.Retries)
+	case c.Backoff < 0:
+		return fmt.Errorf("backoff must not be negative, got %v", c.Backoff)
+	}
+	return nil
+}
+
+// A Page is the outcome of one URL.
+type Page struct {
+	URL    string  `json:"url"`
+	Status int     `json:"status"` // 0 if no response came
+	Bytes  int64   `json:"bytes"`  // of the body, as received (decompressed)
+	MS     float64 `json:"ms"`     // from the first attempt to the end of the body
+	Depth  int     `json:"depth"`
+	Error  *string `json:"error"` // null when the page is ok
+}
+
+// OK reports whether the page was fetched with a status below 400.
+func (p *Page) OK() bool { return p.Error == nil && p.Status > 0 && p.Status < 400 }
+
+// Summary totals a crawl.
+type Summary struct {
+	Pages      int     `json:"pages"`
+	OK         int     `json:"ok"`
+	Failed     int     `json:"failed"`
+	Bytes      int64   `json:"bytes"`
+	Seconds    float64 `json:"seconds"`
+	PagesPerS  float64 `json:"pages_per_s"`
+	Disallowed int     `json:"disallowed"` // URLs robots.txt kept the crawler from
+}
+
+// ParseSeed checks a starting URL: absolute, http or https, with a host.
+func ParseSeed(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%q is not an http:// or https:// URL", raw)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%q has no host", raw)
+	}
+	return normalize(u), nil
+}
+
+// Crawl fetches seeds and, to cfg.Depth, the pages they link to, calling
+// onPage for each page as it ends, in a task of the hub of ctx. It
+// returns the totals; an error only for bad input (a seed that is not a
+// URL, a bad Config) or when ctx ends.
+func Crawl(ctx context.Context, cfg Config, seeds []string, onPage func(Page)) (Summary, error) {
+	if err := cfg.Validate(); err != nil {
+		return Summary{}, err
+	}
+	if err := corio.InTask(ctx); err != nil {
+		return Summary{}, fmt.Errorf("crawl: %w", err)
+	}
+	c := newCrawler(cfg, onPage)
+	for _, raw := range seeds {
+		u, err := ParseSeed(raw)
+		if err != nil {
+			return Summary{}, fmt.Errorf("crawl: starting URL: %w", err)
+		}
+		c.hosts[u.Host] = true
+		c.enqueue(u, 0)
+	}
+	start := corio.Now(ctx)
+	err := c.run(ctx)
+	c.sum.Seconds = corio.Now(ctx).Sub(start).Seconds()
+	if c.sum.Seconds > 0 {
+		c.sum.PagesPerS = float64(c.sum.Pages) / c.sum.Seconds
+	}
+	if tr, ok := c.client.Transport.(*chttp.Transport); ok && cfg.Client == nil {
+		tr.CloseIdleConnections()
+	}
+	return c.sum, err
+}
+
+// crawler is one crawl's state, owned by the hub's goroutine.
+type crawler struct {
+	cfg     Config
+	client  *http.Client
+	onPage  func(Page)
+	hosts   map[string]bool // the starting URLs' hosts (host:port)
+	seen    map[string]bool // every URL met, normalized
+	queued  int             // URLs queued to fetch, for Max
+	queue   []target        // URLs waiting for a fetcher, breadth first
+	work    corio.Event     // set when the queue gains a URL or a fetch ends
+	active  int             // fetches running
+	perHost map[string]*corio.Semaphore
+	robots  map[string]*robotsRules
+	sum     Summary
+}
+
+type target struct {
+	u     *url.URL
+	depth int
+}
+
+func newCrawler(cfg Config, onPage func(Page)) *crawler {
+	client := cfg.Client
+	if client == nil {
+		client = &http.Client{Transport: &chttp.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			MaxIdleConnsPerHost: cfg.Concurrency,
+			IdleConnTimeout:     90 * time.Second,
+			DialTimeout:         30 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second,
+		}}
+	}
+	return &crawler{
+		cfg: cfg, client: client, onPage: onPage,
+		hosts: map[string]bool{}, seen: map[string]bool{},
+		perHost: map[string]*corio.Semaphore{}, robots: map[string]*robotsRules{},
+	}
+}
+
+// enqueue queues u at depth unless it was queued before, robots.txt
+// (known already for its host) disallows it, or the crawl has its Max.
+func (c *crawler) enqueue(u *url.URL, depth int) {
+	key := u.String()
+	if c.seen[key] || c.cfg.Max > 0 && c.queued >= c.cfg.Max {
+		return
+	}
+	c.seen[key] = true
+	if rules := c.robots[origin(u)]; !c.cfg.IgnoreRobots && rules != nil && rules.ready.IsSet() && !rules.allow(u) {
+		c.sum.Disallowed++
+		return
+	}
+	c.queued++
+	c.queue = append(c.queue, target{u, depth})
+	c.work.Set()
+}
+
+// run hands queued URLs to fetching tasks, at most Concurrency at once,
+// until the queue is empty and no fetch runs (one could still add to it).
+func (c *crawler) run(ctx context.Context) error {
+	g := corio.NewGroup()
+	defer g.Kill()
+	for {
+		for len(c.queue) > 0 && c.active < c.cfg.Concurrency {
+			tg := c.queue[0]
+			c.queue[0] = target{}
+			c.queue = c.queue[1:]
+			c.active++
+			if _, err := g.Spawn(ctx, func(ctx context.Context) error {
+				defer func() { c.active--; c.work.Set() }()
+				c.visit(ctx, tg)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		if len(c.queue) == 0 && c.active == 0 {
+			return nil
+		}
+		c.work.Clear()
+		if err := c.work.Wait(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// visit fetches one URL, if robots.txt allows, reports it and queues its
+// links.
+func (c *crawler) visit(ctx context.Context, tg target) {
+	if !c.cfg.IgnoreRobots && !c.allowed(ctx, tg.u) {
+		c.sum.Disallowed++
+		return
+	}
+	if c.cfg.PerHost > 0 {
+		sem := c.perHost[tg.u.Host]
+		if sem == nil {
+			sem = corio.NewSemaphore(c.cfg.PerHost)
+			c.perHost[tg.u.Host] = sem
+		}
+		if err := sem.Acquire(ctx); err != nil {
+			return
+		}
+		defer sem.Release()
+	}
+	page, links := c.fetch(ctx, tg)
+	c.sum.Pages++
+	c.sum.Bytes += page.Bytes
+	if page.OK() {
+		c.sum.OK++
+	} else {
+		c.sum.Failed++
+	}
+	if c.onPage != nil {
+		c.onPage(page)
+	}
+	for _, l := range links {
+		if c.cfg.AnyHost || c.hosts[l.Host] {
+			c.enqueue(l, tg.depth+1)
+		}
+	}
+}
+
+// errorText is an error as a Page's Error.
+func errorText(err error) *string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // the URL is the page's already
+	}
+	s := err.Error()
+	return &s
+}

@@ -1,0 +1,84 @@
+package crawl
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/temoto/robotstxt"
+
+	"github.com/corio-go/corio"
+)
+
+// robotsRules are a host's robots.txt rules for this crawler, fetched
+// once; the fetches of the host's pages wait for them.
+type robotsRules struct {
+	ready corio.Event
+	group *robotstxt.Group // nil: everything allowed
+}
+
+// maxRobotsBytes bounds a robots.txt read (Google reads 500 KiB).
+const maxRobotsBytes = 500 << 10
+
+// allowed reports whether robots.txt of u's host lets the crawler fetch
+// u, fetching the rules on the host's first URL.
+func (c *crawler) allowed(ctx context.Context, u *url.URL) bool {
+	key := origin(u)
+	rules := c.robots[key]
+	if rules == nil {
+		rules = &robotsRules{}
+		c.robots[key] = rules
+		rules.group = c.fetchRobots(ctx, key)
+		rules.ready.Set()
+	} else if err := rules.ready.Wait(ctx); err != nil {
+		return false
+	}
+	return rules.allow(u)
+}
+
+// allow reports whether the rules let the crawler fetch u.
+func (r *robotsRules) allow(u *url.URL) bool {
+	if r.group == nil {
+		return true
+	}
+	path := u.EscapedPath()
+	if u.RawQuery != "" {
+		path += "?" + u.RawQuery
+	}
+	return r.group.Test(path)
+}
+
+// origin is the scheme and host of u: what one robots.txt covers.
+func origin(u *url.URL) string { return u.Scheme + "://" + u.Host }
+
+// fetchRobots gets and parses origin's /robots.txt, reading status codes
+// the way the library does: a 4xx allows everything, a 5xx disallows
+// everything. An unreachable host allows everything: its pages then
+// report why they failed.
+func (c *crawler) fetchRobots(ctx context.Context, origin string) *robotstxt.Group {
+	if c.cfg.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = corio.WithTimeout(ctx, c.cfg.Timeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, origin+"/robots.txt", nil)
+	if err != nil {
+		return nil
+	}
+	req.Header.Set("User-Agent", UserAgent)
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return nil // unreachable: let the pages report it
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRobotsBytes))
+	if err != nil {
+		return nil
+	}
+	data, err := robotstxt.FromStatusAndBytes(resp.StatusCode, body)
+	if err != nil {
+		return nil
+	}
+	return data.FindGroup(UserAgent)
+}
