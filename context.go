@@ -211,8 +211,15 @@ func (c *hctx) propagate() {
 		child.markCancelled(err)
 		child.propagate()
 	}
-	if c.up != nil {
-		c.up.children.remove(c)
+	if up := c.up; up != nil {
+		up.children.remove(c)
+		// A task that ended while this context's cancellation was on its
+		// way (a cancel func called just before it returned) left its own
+		// context listed under its parent; the last child leaving takes
+		// it out, or every such task would stay reachable.
+		if t := up.task; &t.ctx == up && t.state == TaskDone && up.children.empty() {
+			up.detach()
+		}
 	}
 }
 

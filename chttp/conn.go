@@ -22,8 +22,7 @@ type persistConn struct {
 	raw  *cnet.Conn
 	io   ioConn        // raw, with the context of the request in progress
 	conn net.Conn      // &io, or a tls.Conn over it
-	br   *bufio.Reader // reads the persistConn itself: see Read
-	bw   *bufio.Writer // writes conn
+	br   *bufio.Reader // reads the persistConn itself (see Read); nil while idle
 	tls  *tls.ConnectionState
 
 	headerLeft int64 // while a header is read, the bytes it may still take; else -1
@@ -98,8 +97,7 @@ func (p *pool) dial(ctx context.Context, hc *hostConns) (*persistConn, error) {
 	pc := &persistConn{host: hc, raw: raw, headerLeft: -1}
 	pc.io = ioConn{Conn: raw, ctx: ctx}
 	pc.conn = &pc.io
-	pc.br = bufio.NewReader(pc)
-	pc.bw = bufio.NewWriter(pc.conn)
+	pc.br = p.buffers.reader(pc)
 	if key.proxy != nil && key.proxy.Scheme == "https" {
 		if err := pc.startTLS(ctx, key.proxy.Hostname()); err != nil {
 			return nil, err
@@ -150,7 +148,6 @@ func (pc *persistConn) startTLS(ctx context.Context, serverName string) error {
 	state := tc.ConnectionState()
 	pc.tls = &state
 	pc.conn = tc
-	pc.bw.Reset(tc)
 	return nil
 }
 
@@ -171,10 +168,7 @@ func (pc *persistConn) connect(ctx, dctx context.Context) error {
 		pc.raw.Close()
 		return stepError(ctx, dctx, ErrDialTimeout, fmt.Errorf("chttp: proxy CONNECT %s via %s: %w", key.addr, key.proxy.Redacted(), err))
 	}
-	if err := req.Write(pc.bw); err != nil {
-		return fail(err)
-	}
-	if err := pc.bw.Flush(); err != nil {
+	if err := pc.write(req, false); err != nil {
 		return fail(err)
 	}
 	pc.headerLeft = pc.host.p.t.maxHeaderBytes()
@@ -204,9 +198,10 @@ func (pc *persistConn) close() {
 }
 
 // sound reports whether an idle connection may serve a request: not
-// expired, nothing unread, and the peer has not closed it.
+// expired, and nothing to read (put made sure nothing was buffered), so
+// the peer has not closed it.
 func (pc *persistConn) sound(expired bool) bool {
-	return !expired && pc.br.Buffered() == 0 && pc.raw.Quiet()
+	return !expired && pc.raw.Quiet()
 }
 
 // stepError is the error of a step (dial, handshake, header) that failed

@@ -1,7 +1,10 @@
 package chttp
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"slices"
 	"time"
 
 	"github.com/corio-go/corio"
@@ -19,6 +22,8 @@ type pool struct {
 	oldest, newest *persistConn
 	nIdle          int
 	sweep          *corio.Timer
+
+	buffers buffers
 }
 
 // hostConns are the connections for one connKey.
@@ -80,10 +85,12 @@ func (p *pool) get(ctx context.Context, key connKey) (*persistConn, error) {
 func (hc *hostConns) takeIdle(ctx context.Context) *persistConn {
 	for len(hc.idle) > 0 {
 		pc := hc.idle[len(hc.idle)-1]
+		hc.idle[len(hc.idle)-1] = nil
 		hc.idle = hc.idle[:len(hc.idle)-1]
 		hc.p.unlistIdle(pc)
 		if pc.sound(hc.p.expired(ctx, pc)) {
 			pc.reused = true
+			pc.br = hc.p.buffers.reader(pc)
 			return pc
 		}
 		pc.close()
@@ -102,11 +109,8 @@ func (hc *hostConns) wait(ctx context.Context) error {
 	if w.woken {
 		hc.wakeOne() // the news was for this request: pass it on
 	} else {
-		for i, x := range hc.waiters {
-			if x == w {
-				hc.waiters = append(hc.waiters[:i], hc.waiters[i+1:]...)
-				break
-			}
+		if i := slices.Index(hc.waiters, w); i >= 0 {
+			hc.waiters = slices.Delete(hc.waiters, i, i+1)
 		}
 	}
 	return err
@@ -142,10 +146,13 @@ func (p *pool) put(ctx context.Context, pc *persistConn) {
 		pc.close()
 		return
 	}
-	if len(hc.waiters) == 0 && len(hc.idle) >= p.maxIdlePerHost() {
-		pc.close()
+	if len(hc.waiters) == 0 && len(hc.idle) >= p.maxIdlePerHost() || pc.br.Buffered() > 0 {
+		pc.close() // too many idle, or the server sent more than its response
 		return
 	}
+	// An idle connection holds no buffer.
+	p.buffers.putReader(pc.br)
+	pc.br = nil
 	hc.idle = append(hc.idle, pc)
 	p.listIdle(ctx, pc)
 	hc.wakeOne()
@@ -202,11 +209,8 @@ func (p *pool) unlistIdle(pc *persistConn) {
 // idle list.
 func (p *pool) closeIdleConn(pc *persistConn) {
 	hc := pc.host
-	for i, x := range hc.idle {
-		if x == pc {
-			hc.idle = append(hc.idle[:i], hc.idle[i+1:]...)
-			break
-		}
+	if i := slices.Index(hc.idle, pc); i >= 0 {
+		hc.idle = slices.Delete(hc.idle, i, i+1)
 	}
 	p.unlistIdle(pc)
 	pc.close()
@@ -239,5 +243,52 @@ func (p *pool) closeIdle() {
 	if p.sweep != nil {
 		p.sweep.Stop()
 		p.sweep = nil
+	}
+}
+
+// buffers are a pool's spare read and write buffers: a connection takes a
+// write buffer only while it writes a request, and a read buffer only
+// while it is not idle, so that idle connections cost no buffer.
+type buffers struct {
+	readers []*bufio.Reader
+	writers []*bufio.Writer
+}
+
+// maxSpareBuffers bounds the spare buffers of each kind a pool keeps.
+const maxSpareBuffers = 256
+
+func (b *buffers) reader(r io.Reader) *bufio.Reader {
+	if n := len(b.readers); n > 0 {
+		br := b.readers[n-1]
+		b.readers[n-1] = nil
+		b.readers = b.readers[:n-1]
+		br.Reset(r)
+		return br
+	}
+	return bufio.NewReader(r)
+}
+
+func (b *buffers) putReader(br *bufio.Reader) {
+	if len(b.readers) < maxSpareBuffers {
+		br.Reset(nil)
+		b.readers = append(b.readers, br)
+	}
+}
+
+func (b *buffers) writer(w io.Writer) *bufio.Writer {
+	if n := len(b.writers); n > 0 {
+		bw := b.writers[n-1]
+		b.writers[n-1] = nil
+		b.writers = b.writers[:n-1]
+		bw.Reset(w)
+		return bw
+	}
+	return bufio.NewWriter(w)
+}
+
+func (b *buffers) putWriter(bw *bufio.Writer) {
+	if len(b.writers) < maxSpareBuffers {
+		bw.Reset(nil)
+		b.writers = append(b.writers, bw)
 	}
 }

@@ -72,16 +72,20 @@ func (pc *persistConn) roundTrip(ctx context.Context, cancel context.CancelFunc,
 	return resp, nil
 }
 
-// write writes a request and flushes it.
+// write writes a request and flushes it, through a buffer of the pool's
+// taken for the time.
 func (pc *persistConn) write(out *http.Request, viaProxy bool) error {
+	bufs := &pc.host.p.buffers
+	bw := bufs.writer(pc.conn)
+	defer bufs.putWriter(bw)
 	var err error
 	if viaProxy {
-		err = out.WriteProxy(pc.bw)
+		err = out.WriteProxy(bw)
 	} else {
-		err = out.Write(pc.bw)
+		err = out.Write(bw)
 	}
 	if err == nil {
-		err = pc.bw.Flush()
+		err = bw.Flush()
 	}
 	return err
 }

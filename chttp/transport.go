@@ -247,7 +247,11 @@ func (t *Transport) outgoing(req *http.Request, key connKey) (out *http.Request,
 		return req, viaProxy
 	}
 	cp := *req
-	cp.Header = req.Header.Clone()
+	// A new map sharing the values: Request.Write only reads them.
+	cp.Header = make(http.Header, len(req.Header)+2)
+	for k, v := range req.Header {
+		cp.Header[k] = v
+	}
 	if gzip {
 		cp.Header.Set("Accept-Encoding", "gzip")
 	}

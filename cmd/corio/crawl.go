@@ -70,17 +70,17 @@ func crawlCommand(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader
 	if o.sequential && o.compare {
 		return fmt.Errorf("%w: crawl: --sequential and --compare exclude each other", errUsage)
 	}
-	if o.input != "" {
-		more, err := readURLs(o.input, stdin)
-		if err != nil {
-			return fmt.Errorf("%w: crawl: %v", errUsage, err)
-		}
-		urls = append(urls, more...)
-	}
 	for _, u := range urls {
 		if _, err := crawl.ParseSeed(u); err != nil {
 			return fmt.Errorf("%w: crawl: %v", errUsage, err)
 		}
+	}
+	if o.input != "" {
+		more, err := readURLs(o.input, stdin) // checks each line
+		if err != nil {
+			return fmt.Errorf("%w: crawl: %v", errUsage, err)
+		}
+		urls = append(urls, more...)
 	}
 	if len(urls) == 0 {
 		if o.input != "" {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,27 +15,43 @@ import (
 )
 
 // crawlPrinter prints a crawl's pages and summaries as text or JSON, and
-// a progress line on stderr when stderr is a terminal.
+// a progress line on stderr when stderr is a terminal. Output to a
+// terminal is written line by line; to a file or a pipe, in blocks.
 type crawlPrinter struct {
-	stdout, stderr io.Writer
-	asJSON         bool
-	json           *json.Encoder
-	progress       bool
-	done           int
+	stdout     *bufio.Writer
+	stderr     io.Writer
+	lineByLine bool
+	asJSON     bool
+	json       *json.Encoder
+	progress   bool
+	done       int
 }
 
 func newCrawlPrinter(stdout, stderr io.Writer, asJSON bool) *crawlPrinter {
-	p := &crawlPrinter{stdout: stdout, stderr: stderr, asJSON: asJSON, json: json.NewEncoder(stdout)}
-	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.progress = true
+	w := bufio.NewWriter(stdout)
+	return &crawlPrinter{
+		stdout: w, stderr: stderr, asJSON: asJSON, json: json.NewEncoder(w),
+		lineByLine: isTerminal(stdout), progress: isTerminal(stderr),
 	}
-	return p
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func (p *crawlPrinter) heading(label string) {
 	p.done = 0
 	if !p.asJSON {
 		fmt.Fprintf(p.stdout, "# %s\n", label)
+	}
+	p.flushLine()
+}
+
+// flushLine sends a line out now if stdout is a terminal.
+func (p *crawlPrinter) flushLine() {
+	if p.lineByLine {
+		p.stdout.Flush()
 	}
 }
 
@@ -62,6 +79,7 @@ func (p *crawlPrinter) page(pg crawl.Page, label string) {
 		}
 		fmt.Fprintln(p.stdout, line)
 	}
+	p.flushLine()
 	p.done++
 	p.drawProgress()
 }
@@ -77,6 +95,7 @@ func (p *crawlPrinter) summary(s crawl.Summary, label string) {
 				Mode string `json:"mode"`
 			}{s, label})
 		}
+		p.stdout.Flush()
 		return
 	}
 	fmt.Fprintf(p.stdout, "pages %d  ok %d  failed %d  bytes %d  seconds %.3f  pages/s %.1f",
@@ -85,6 +104,7 @@ func (p *crawlPrinter) summary(s crawl.Summary, label string) {
 		fmt.Fprintf(p.stdout, "  (robots.txt disallowed %d)", s.Disallowed)
 	}
 	fmt.Fprintln(p.stdout)
+	p.stdout.Flush()
 }
 
 // speedup prints how much faster the concurrent crawl was.
@@ -95,9 +115,10 @@ func (p *crawlPrinter) speedup(concurrent, sequential crawl.Summary) {
 	}
 	if p.asJSON {
 		p.json.Encode(map[string]float64{"concurrent_seconds": concurrent.Seconds, "sequential_seconds": sequential.Seconds, "speedup": x})
-		return
+	} else {
+		fmt.Fprintf(p.stdout, "speed-up: %.3f s concurrent vs %.3f s sequential = %.1fx\n", concurrent.Seconds, sequential.Seconds, x)
 	}
-	fmt.Fprintf(p.stdout, "speed-up: %.3f s concurrent vs %.3f s sequential = %.1fx\n", concurrent.Seconds, sequential.Seconds, x)
+	p.stdout.Flush()
 }
 
 func (p *crawlPrinter) clearProgress() {

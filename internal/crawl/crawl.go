@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"net/url"
 	"time"
@@ -113,8 +114,8 @@ func Crawl(ctx context.Context, cfg Config, seeds []string, onPage func(Page)) (
 			return Summary{}, fmt.Errorf("crawl: starting URL: %w", err)
 		}
 		c.hosts[u.Host] = true
-		c.enqueue(u, 0)
 	}
+	c.seeds = seeds
 	start := corio.Now(ctx)
 	err := c.run(ctx)
 	c.sum.Seconds = corio.Now(ctx).Sub(start).Seconds()
@@ -132,19 +133,23 @@ type crawler struct {
 	cfg     Config
 	client  *http.Client
 	onPage  func(Page)
-	hosts   map[string]bool // the starting URLs' hosts (host:port)
-	seen    map[string]bool // every URL met, normalized
-	queued  int             // URLs queued to fetch, for Max
-	queue   []target        // URLs waiting for a fetcher, breadth first
-	work    corio.Event     // set when the queue gains a URL or a fetch ends
-	active  int             // fetches running
+	hosts   map[string]bool     // the starting URLs' hosts (host:port)
+	seeds   []string            // the starting URLs, taken in order before the queue
+	seen    map[uint64]struct{} // the fingerprint of every URL met, normalized
+	seed    maphash.Seed        // of the fingerprints
+	queued  int                 // URLs queued to fetch, for Max
+	queue   []target            // URLs found in pages, waiting for a fetcher, breadth first
+	work    corio.Event         // set when the queue gains a URL or a fetch ends
+	active  int                 // fetches running
 	perHost map[string]*corio.Semaphore
 	robots  map[string]*robotsRules
 	sum     Summary
 }
 
+// A target is a URL queued, as text: a parsed URL is several times the
+// size, and a crawl may queue a long list at once.
 type target struct {
-	u     *url.URL
+	url   string
 	depth int
 }
 
@@ -161,26 +166,65 @@ func newCrawler(cfg Config, onPage func(Page)) *crawler {
 	}
 	return &crawler{
 		cfg: cfg, client: client, onPage: onPage,
-		hosts: map[string]bool{}, seen: map[string]bool{},
+		hosts: map[string]bool{}, seen: map[uint64]struct{}{}, seed: maphash.MakeSeed(),
 		perHost: map[string]*corio.Semaphore{}, robots: map[string]*robotsRules{},
 	}
 }
 
-// enqueue queues u at depth unless it was queued before, robots.txt
-// (known already for its host) disallows it, or the crawl has its Max.
-func (c *crawler) enqueue(u *url.URL, depth int) {
-	key := u.String()
-	if c.seen[key] || c.cfg.Max > 0 && c.queued >= c.cfg.Max {
-		return
+// enqueue queues u, whose text is key, at depth unless it was queued
+// before, robots.txt (known already for its host) disallows it, or the
+// crawl has its Max.
+func (c *crawler) enqueue(key string, u *url.URL, depth int) {
+	if c.admit(key, u) {
+		c.queue = append(c.queue, target{key, depth})
+		c.work.Set()
 	}
-	c.seen[key] = true
+}
+
+// admit reports whether u, whose text is key, is to be fetched: met for
+// the first time, not disallowed by robots.txt as far as is known, and
+// within Max. URLs are told apart by a 64-bit fingerprint of their text,
+// which keeps a long crawl's memory small (two URLs of a million share
+// one with a chance of 1 in 36 million).
+func (c *crawler) admit(key string, u *url.URL) bool {
+	if c.cfg.Max > 0 && c.queued >= c.cfg.Max {
+		return false
+	}
+	fp := maphash.String(c.seed, key)
+	if _, met := c.seen[fp]; met {
+		return false
+	}
+	c.seen[fp] = struct{}{}
 	if rules := c.robots[origin(u)]; !c.cfg.IgnoreRobots && rules != nil && rules.ready.IsSet() && !rules.allow(u) {
 		c.sum.Disallowed++
-		return
+		return false
 	}
 	c.queued++
-	c.queue = append(c.queue, target{u, depth})
-	c.work.Set()
+	return true
+}
+
+// next takes the next URL to fetch: the starting URLs first, in order,
+// then those found in pages.
+func (c *crawler) next() (target, bool) {
+	for len(c.seeds) > 0 {
+		raw := c.seeds[0]
+		c.seeds = c.seeds[1:]
+		u, _ := ParseSeed(raw) // checked by Crawl
+		key := u.String()
+		if key == raw {
+			key = raw // the caller's string: a long list is held once, not twice
+		}
+		if c.admit(key, u) {
+			return target{key, 0}, true
+		}
+	}
+	if len(c.queue) == 0 {
+		return target{}, false
+	}
+	tg := c.queue[0]
+	c.queue[0] = target{}
+	c.queue = c.queue[1:]
+	return tg, true
 }
 
 // run hands queued URLs to fetching tasks, at most Concurrency at once,
@@ -189,10 +233,11 @@ func (c *crawler) run(ctx context.Context) error {
 	g := corio.NewGroup()
 	defer g.Kill()
 	for {
-		for len(c.queue) > 0 && c.active < c.cfg.Concurrency {
-			tg := c.queue[0]
-			c.queue[0] = target{}
-			c.queue = c.queue[1:]
+		for c.active < c.cfg.Concurrency {
+			tg, ok := c.next()
+			if !ok {
+				break
+			}
 			c.active++
 			if _, err := g.Spawn(ctx, func(ctx context.Context) error {
 				defer func() { c.active--; c.work.Set() }()
@@ -202,7 +247,7 @@ func (c *crawler) run(ctx context.Context) error {
 				return err
 			}
 		}
-		if len(c.queue) == 0 && c.active == 0 {
+		if len(c.queue) == 0 && len(c.seeds) == 0 && c.active == 0 {
 			return nil
 		}
 		c.work.Clear()
@@ -215,22 +260,26 @@ func (c *crawler) run(ctx context.Context) error {
 // visit fetches one URL, if robots.txt allows, reports it and queues its
 // links.
 func (c *crawler) visit(ctx context.Context, tg target) {
-	if !c.cfg.IgnoreRobots && !c.allowed(ctx, tg.u) {
+	u, err := url.Parse(tg.url) // cannot fail: it was a URL's text
+	if err != nil {
+		panic(fmt.Sprintf("crawl: queued URL %q does not parse: %v", tg.url, err))
+	}
+	if !c.cfg.IgnoreRobots && !c.allowed(ctx, u) {
 		c.sum.Disallowed++
 		return
 	}
 	if c.cfg.PerHost > 0 {
-		sem := c.perHost[tg.u.Host]
+		sem := c.perHost[u.Host]
 		if sem == nil {
 			sem = corio.NewSemaphore(c.cfg.PerHost)
-			c.perHost[tg.u.Host] = sem
+			c.perHost[u.Host] = sem
 		}
 		if err := sem.Acquire(ctx); err != nil {
 			return
 		}
 		defer sem.Release()
 	}
-	page, links := c.fetch(ctx, tg)
+	page, links := c.fetch(ctx, tg, u)
 	c.sum.Pages++
 	c.sum.Bytes += page.Bytes
 	if page.OK() {
@@ -243,7 +292,7 @@ func (c *crawler) visit(ctx context.Context, tg target) {
 	}
 	for _, l := range links {
 		if c.cfg.AnyHost || c.hosts[l.Host] {
-			c.enqueue(l, tg.depth+1)
+			c.enqueue(l.String(), l, tg.depth+1)
 		}
 	}
 }

@@ -15,12 +15,12 @@ import (
 // fetch gets a page, retrying after network errors and 5xx answers, and
 // returns it with the links of its body if it is HTML and its depth is
 // below Depth.
-func (c *crawler) fetch(ctx context.Context, tg target) (Page, []*url.URL) {
-	page := Page{URL: tg.u.String(), Depth: tg.depth}
+func (c *crawler) fetch(ctx context.Context, tg target, u *url.URL) (Page, []*url.URL) {
+	page := Page{URL: tg.url, Depth: tg.depth}
 	start := corio.Now(ctx)
 	var links []*url.URL
 	for attempt := 0; ; attempt++ {
-		status, n, ls, err := c.get(ctx, tg, tg.depth < c.cfg.Depth)
+		status, n, ls, err := c.get(ctx, u, tg.depth < c.cfg.Depth)
 		page.Status, page.Bytes, links = status, n, ls
 		page.Error = nil
 		if err != nil {
@@ -43,16 +43,17 @@ func (c *crawler) fetch(ctx context.Context, tg target) (Page, []*url.URL) {
 
 // get makes one attempt at a page: its status, the bytes of its body and,
 // if wanted, its links.
-func (c *crawler) get(ctx context.Context, tg target, wantLinks bool) (int, int64, []*url.URL, error) {
+func (c *crawler) get(ctx context.Context, u *url.URL, wantLinks bool) (int, int64, []*url.URL, error) {
 	if c.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = corio.WithTimeout(ctx, c.cfg.Timeout)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, tg.u.String(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "", nil)
 	if err != nil {
 		return 0, 0, nil, err
 	}
+	req.URL, req.Host = u, u.Host // u is this task's own: the request may hold it
 	req.Header.Set("User-Agent", UserAgent)
 	resp, err := c.client.Do(req)
 	if err != nil {

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# corio crawl against net/http with a goroutine per URL and a semaphore
+# (cmd/netcrawl), both fetching the same URL list from `corio site` at
+# -c 100. The site runs on CPU 1, each client in turn on CPU 0.
+#
+#   A: 1000 pages, 50 ms each: wall time of the crawl (the ideal is
+#      1000 / 100 * 50 ms = 0.5 s)
+#   B: 20,000 pages, no latency: pages/s, the client's CPU time per page
+#      and its maximum RSS
+#
+# corio crawl runs with --ignore-robots: the baseline fetches no
+# robots.txt, and the one fetch would add a 50 ms round before the rest.
+#
+# Usage: bench/crawl.sh [RUNS]      (from the repository or bench/)
+set -euo pipefail
+cd "$(dirname "$0")"
+. ./lib.sh
+runs=${1:-5}
+build_servers netcrawl
+
+# site PAGES LATENCY PORT: starts the site on CPU 1, waits until it answers.
+site() {
+  GOMAXPROCS=1 taskset -c 1 "$bin/corio" site --pages "$1" --latency "$2" --size 2000 --addr "127.0.0.1:$3" > /dev/null &
+  site_pid=$!
+  for _ in $(seq 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$3") 2>/dev/null; then return; fi
+    sleep 0.05
+  done
+  echo "the site did not start" >&2; exit 1
+}
+
+# client NAME LIST: runs one client on CPU 0 and prints
+# "NAME seconds pages_per_s cpu_seconds max_rss_kb".
+client() {
+  local out=$bin/out.txt tm=$bin/time.txt
+  case $1 in
+    corio) taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
+              "$bin/corio" crawl -c 100 --ignore-robots -i "$2" > "$out" ;;
+    net)   taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
+              "$bin/netcrawl" -c 100 -i "$2" > /dev/null 2> "$out" ;;
+  esac
+  local secs pps
+  if [ "$1" = corio ]; then
+    read -r secs pps < <(tail -1 "$out" | awk '{ for (i = 1; i < NF; i++) { if ($i == "seconds") s = $(i+1); if ($i == "pages/s") p = $(i+1) } print s, p }')
+  else
+    read -r secs pps < <(sed -E 's/.*"pages_per_s":([0-9.e+-]+).*"seconds":([0-9.e+-]+).*/\2 \1/' "$out")
+  fi
+  read -r user sys rss < "$tm"
+  echo "$1 $secs $pps $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') $rss"
+}
+
+for part in A B; do
+  if [ $part = A ]; then pages=999 latency=50ms port=18081; else pages=19999 latency=0s port=18082; fi
+  site $pages $latency $port
+  "$bin/corio" site --list --pages $pages --addr "127.0.0.1:$port" > "$bin/urls.txt"  # "/" and pages 1..N
+  client corio "$bin/urls.txt" > /dev/null  # warm the site's connections and caches once
+  echo "# part $part: $(wc -l < "$bin/urls.txt") pages, $latency each"
+  echo "# client seconds pages_per_s cpu_seconds max_rss_kb"
+  for run in $(seq "$runs"); do
+    if [ $((run % 2)) = 1 ]; then order="corio net"; else order="net corio"; fi
+    for c in $order; do client "$c" "$bin/urls.txt"; done
+  done
+  kill $site_pid; wait $site_pid 2>/dev/null || true
+done
