@@ -11,6 +11,10 @@
 # corio crawl runs with --ignore-robots: the baseline fetches no
 # robots.txt, and the one fetch would add a 50 ms round before the rest.
 #
+# Every run prints a line per client, then benchstat (if installed:
+# go install golang.org/x/perf/cmd/benchstat@latest) gives the medians
+# with confidence intervals, corio's column against net's.
+#
 # Usage: bench/crawl.sh [RUNS]      (from the repository or bench/)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -46,14 +50,23 @@ client() {
     read -r secs pps < <(sed -E 's/.*"pages_per_s":([0-9.e+-]+).*"seconds":([0-9.e+-]+).*/\2 \1/' "$out")
   fi
   read -r user sys rss < "$tm"
-  echo "$1 $secs $pps $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') $rss"
+  local cpu
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')
+  echo "$1 $secs $pps $cpu $rss"
+  # The same in Go's benchmark format, for benchstat.
+  [ "${record:-1}" = 1 ] || return 0
+  awk -v name="$bench_name" -v c="$1" -v secs="$secs" -v pps="$pps" -v cpu="$cpu" -v rss="$rss" -v n="$pages_total" \
+    'BEGIN { printf "Benchmark%s/client=%s 1 %.0f ns/op %.1f pages/s %.0f cpu-ns/page %d maxRSS-KiB\n", name, c, secs * 1e9, pps, cpu * 1e9 / n, rss }' \
+    >> "$bin/bench.txt"
 }
 
 for part in A B; do
   if [ $part = A ]; then pages=999 latency=50ms port=18081; else pages=19999 latency=0s port=18082; fi
   site $pages $latency $port
   "$bin/corio" site --list --pages $pages --addr "127.0.0.1:$port" > "$bin/urls.txt"  # "/" and pages 1..N
-  client corio "$bin/urls.txt" > /dev/null  # warm the site's connections and caches once
+  pages_total=$(wc -l < "$bin/urls.txt")
+  bench_name="Crawl/pages=$pages_total/latency=$latency"
+  record=0 client corio "$bin/urls.txt" > /dev/null  # warm the site up once, unrecorded
   echo "# part $part: $(wc -l < "$bin/urls.txt") pages, $latency each"
   echo "# client seconds pages_per_s cpu_seconds max_rss_kb"
   for run in $(seq "$runs"); do
@@ -62,3 +75,9 @@ for part in A B; do
   done
   kill $site_pid; wait $site_pid 2>/dev/null || true
 done
+
+benchstat=$(command -v benchstat || echo "$(go env GOPATH)/bin/benchstat")
+if [ -x "$benchstat" ]; then
+  echo
+  "$benchstat" -col /client "$bin/bench.txt"
+fi

@@ -46,6 +46,10 @@
 //
 // A Body read to its end, or closed with little left to read, gives its
 // connection back to the pool; one closed early with more left is closed.
+// A request that a kept-alive connection's server closes without
+// answering (its idle timeout and the request crossed) is sent again on a
+// new connection when net/http would send it again: idempotent (by method,
+// or an Idempotency-Key header) with no body or one GetBody gives again.
 // Request.Cancel, deprecated in net/http, is not watched: use the context.
 // HTTP/2 is not spoken; servers see a plain HTTP/1.1 client.
 package chttp

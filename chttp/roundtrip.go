@@ -103,15 +103,19 @@ func (pc *persistConn) readResponse(ctx context.Context, req *http.Request) (*ht
 	defer cancel()
 	pc.io.ctx = hctx
 	defer func() { pc.io.ctx = ctx }()
+	pc.headerLeft = t.maxHeaderBytes() // from the first byte: Peek may read it all
 	if _, err := pc.br.Peek(1); err != nil {
+		pc.headerLeft = -1
 		err = pc.requestError(ctx, hctx, "reading response from", err)
 		if pc.reused && ctx.Err() == nil && hctx.Err() == nil {
 			return nil, &retryableError{err}
 		}
 		return nil, err
 	}
-	for range maxInformational {
-		pc.headerLeft = t.maxHeaderBytes()
+	for i := range maxInformational {
+		if i > 0 {
+			pc.headerLeft = t.maxHeaderBytes()
+		}
 		resp, err := http.ReadResponse(pc.br, req)
 		pc.headerLeft = -1
 		if err != nil {

@@ -19,7 +19,10 @@
 //
 // Deadlines are hub timers: a read or write past its
 // deadline fails with an error wrapping os.ErrDeadlineExceeded (and whose
-// Timeout method reports true), as with package net.
+// Timeout method reports true), as with package net. A Conn's ReadContext
+// and WriteContext end with a context instead (a request's, say), with no
+// deadline to set and reset; Quiet tells a pool whether an idle
+// connection has anything waiting on it (data, or the peer's close).
 //
 // # Who may call what
 //

@@ -136,7 +136,9 @@ func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOption
 				label = m.name
 				out.heading(label)
 			}
-			sum, err := crawl.Crawl(ctx, m.cfg, urls, func(p crawl.Page) { out.page(p, label) })
+			cfg := m.cfg
+			cfg.Progress = out.updateProgress
+			sum, err := crawl.Crawl(ctx, cfg, urls, func(p crawl.Page) { out.page(p, label) })
 			if err != nil {
 				return err
 			}

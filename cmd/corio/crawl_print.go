@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -23,8 +24,9 @@ type crawlPrinter struct {
 	lineByLine bool
 	asJSON     bool
 	json       *json.Encoder
-	progress   bool
-	done       int
+	progress   bool      // stderr is a terminal: show a progress line there
+	bar        string    // the progress line shown, if any
+	drawn      time.Time // when it was drawn
 }
 
 func newCrawlPrinter(stdout, stderr io.Writer, asJSON bool) *crawlPrinter {
@@ -41,7 +43,6 @@ func isTerminal(w io.Writer) bool {
 }
 
 func (p *crawlPrinter) heading(label string) {
-	p.done = 0
 	if !p.asJSON {
 		fmt.Fprintf(p.stdout, "# %s\n", label)
 	}
@@ -80,12 +81,13 @@ func (p *crawlPrinter) page(pg crawl.Page, label string) {
 		fmt.Fprintln(p.stdout, line)
 	}
 	p.flushLine()
-	p.done++
-	p.drawProgress()
+	if p.bar != "" {
+		fmt.Fprint(p.stderr, p.bar) // back under the new line
+	}
 }
 
 func (p *crawlPrinter) summary(s crawl.Summary, label string) {
-	p.clearProgress()
+	p.endProgress()
 	if p.asJSON {
 		if label == "" {
 			p.json.Encode(s)
@@ -121,14 +123,39 @@ func (p *crawlPrinter) speedup(concurrent, sequential crawl.Summary) {
 	p.stdout.Flush()
 }
 
+// clearProgress takes the progress line off the terminal, before a line
+// of output takes its place.
 func (p *crawlPrinter) clearProgress() {
-	if p.progress {
+	if p.bar != "" {
 		fmt.Fprint(p.stderr, "\r\033[K")
 	}
 }
 
-func (p *crawlPrinter) drawProgress() {
-	if p.progress {
-		fmt.Fprintf(p.stderr, "crawling: %d pages done", p.done)
+// updateProgress redraws the progress line, at most ten times a second
+// and at the end.
+func (p *crawlPrinter) updateProgress(done, known int) {
+	if !p.progress {
+		return
 	}
+	if now := time.Now(); done == known || now.Sub(p.drawn) >= 100*time.Millisecond {
+		p.drawn = now
+		p.clearProgress()
+		p.bar = progressBar(done, known, 30)
+		fmt.Fprint(p.stderr, p.bar)
+	}
+}
+
+// endProgress leaves the terminal without a progress line.
+func (p *crawlPrinter) endProgress() {
+	p.clearProgress()
+	p.bar = ""
+}
+
+// progressBar renders done of known pages as a bar width characters wide.
+func progressBar(done, known, width int) string {
+	filled := 0
+	if known > 0 {
+		filled = min(width, done*width/known)
+	}
+	return fmt.Sprintf("[%s%s] %d/%d pages", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, known)
 }

@@ -156,3 +156,19 @@ func TestCrawlDemo(t *testing.T) {
 		t.Fatalf("output:\n%s", stdout)
 	}
 }
+
+func TestProgressBar(t *testing.T) {
+	for _, tc := range []struct {
+		done, known int
+		want        string
+	}{
+		{0, 0, "[..........] 0/0 pages"},
+		{0, 41, "[..........] 0/41 pages"},
+		{20, 40, "[#####.....] 20/40 pages"},
+		{41, 41, "[##########] 41/41 pages"},
+	} {
+		if got := progressBar(tc.done, tc.known, 10); got != tc.want {
+			t.Errorf("progressBar(%d, %d) = %q, want %q", tc.done, tc.known, got, tc.want)
+		}
+	}
+}

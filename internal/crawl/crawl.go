@@ -34,6 +34,10 @@ type Config struct {
 	IgnoreRobots bool          // fetch what robots.txt disallows
 	AnyHost      bool          // follow links to any host, not only the starting URLs' hosts
 	Client       *http.Client  // nil: one on a chttp.Transport made for the crawl
+
+	// Progress, if set, is called after each page with the pages done and
+	// the pages known so far (done, running and queued).
+	Progress func(done, known int)
 }
 
 // Validate reports the first setting that is wrong, naming it.
@@ -294,6 +298,9 @@ func (c *crawler) visit(ctx context.Context, tg target) {
 		if c.cfg.AnyHost || c.hosts[l.Host] {
 			c.enqueue(l.String(), l, tg.depth+1)
 		}
+	}
+	if c.cfg.Progress != nil {
+		c.cfg.Progress(c.sum.Pages, c.queued)
 	}
 }
 
