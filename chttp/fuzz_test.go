@@ -1,7 +1,6 @@
 package chttp_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -55,18 +54,7 @@ func FuzzResponse(f *testing.F) {
 				return err
 			}
 			defer l.Close()
-			corio.Spawn(ctx, func(ctx context.Context) error {
-				c, err := l.AcceptConn()
-				if err != nil {
-					return err
-				}
-				defer c.Close()
-				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
-					return err
-				}
-				c.Write(answer)
-				return nil
-			})
+			answerOnce(ctx, l, answer)
 			req, _ := http.NewRequestWithContext(ctx, "GET", "http://fuzz.test/", nil)
 			resp, err := client.Do(req)
 			if err != nil {

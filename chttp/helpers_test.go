@@ -55,11 +55,21 @@ func get(ctx context.Context, c *http.Client, url string) (int, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
+	resp, body, err := do(c, req)
+	if resp == nil {
+		return 0, "", err
+	}
+	return resp.StatusCode, body, err
+}
+
+// do sends req and reads and closes the response's body, returned with
+// the response (nil if none came) and the first error.
+func do(c *http.Client, req *http.Request) (*http.Response, string, error) {
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, "", err
+		return nil, "", err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), err
+	return resp, string(b), err
 }

@@ -250,18 +250,12 @@ func (p *pool) closeIdle() {
 // write buffer only while it writes a request, and a read buffer only
 // while it is not idle, so that idle connections cost no buffer.
 type buffers struct {
-	readers []*bufio.Reader
-	writers []*bufio.Writer
+	readers spares[*bufio.Reader]
+	writers spares[*bufio.Writer]
 }
 
-// maxSpareBuffers bounds the spare buffers of each kind a pool keeps.
-const maxSpareBuffers = 256
-
 func (b *buffers) reader(r io.Reader) *bufio.Reader {
-	if n := len(b.readers); n > 0 {
-		br := b.readers[n-1]
-		b.readers[n-1] = nil
-		b.readers = b.readers[:n-1]
+	if br, ok := b.readers.take(); ok {
 		br.Reset(r)
 		return br
 	}
@@ -269,17 +263,12 @@ func (b *buffers) reader(r io.Reader) *bufio.Reader {
 }
 
 func (b *buffers) putReader(br *bufio.Reader) {
-	if len(b.readers) < maxSpareBuffers {
-		br.Reset(nil)
-		b.readers = append(b.readers, br)
-	}
+	br.Reset(nil)
+	b.readers.give(br)
 }
 
 func (b *buffers) writer(w io.Writer) *bufio.Writer {
-	if n := len(b.writers); n > 0 {
-		bw := b.writers[n-1]
-		b.writers[n-1] = nil
-		b.writers = b.writers[:n-1]
+	if bw, ok := b.writers.take(); ok {
 		bw.Reset(w)
 		return bw
 	}
@@ -287,8 +276,30 @@ func (b *buffers) writer(w io.Writer) *bufio.Writer {
 }
 
 func (b *buffers) putWriter(bw *bufio.Writer) {
-	if len(b.writers) < maxSpareBuffers {
-		bw.Reset(nil)
-		b.writers = append(b.writers, bw)
+	bw.Reset(nil)
+	b.writers.give(bw)
+}
+
+// spares is a free list, of at most maxSpareBuffers items.
+type spares[T any] struct{ items []T }
+
+// maxSpareBuffers bounds the spare buffers of each kind a pool keeps.
+const maxSpareBuffers = 256
+
+func (s *spares[T]) take() (T, bool) {
+	var zero T
+	n := len(s.items)
+	if n == 0 {
+		return zero, false
+	}
+	v := s.items[n-1]
+	s.items[n-1] = zero
+	s.items = s.items[:n-1]
+	return v, true
+}
+
+func (s *spares[T]) give(v T) {
+	if len(s.items) < maxSpareBuffers {
+		s.items = append(s.items, v)
 	}
 }

@@ -131,14 +131,12 @@ func TestRequestBodies(t *testing.T) {
 	hub(t, func(ctx context.Context) error {
 		post := func(path string, body io.Reader) (int, string) {
 			req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+path, body)
-			resp, err := client.Do(req)
+			resp, b, err := do(client, req)
 			if err != nil {
 				t.Errorf("POST %s: %v", path, err)
 				return 0, ""
 			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			return resp.StatusCode, string(b)
+			return resp.StatusCode, b
 		}
 		if _, got := post("/", strings.NewReader("hello")); got != `POST 5 [] 5 <nil>` {
 			t.Errorf("sized body: %q", got)

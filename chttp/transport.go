@@ -174,13 +174,15 @@ func (t *Transport) poolOf(hb *corio.Hub) *pool {
 		t.pools = make(map[*corio.Hub]*pool)
 	}
 	p := newPool(t, hb)
-	t.pools[hb] = p
-	hb.OnExit(func() { // cannot fail: a task of hb is running
+	err := hb.OnExit(func() {
 		t.mu.Lock()
 		delete(t.pools, hb)
 		t.mu.Unlock()
 		p.closeIdle()
 	})
+	if err == nil { // else the hub is ending: the pool serves this request only
+		t.pools[hb] = p
+	}
 	return p
 }
 

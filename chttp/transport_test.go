@@ -81,14 +81,9 @@ func TestChunkedBody(t *testing.T) {
 	hub(t, func(ctx context.Context) error {
 		for range 2 {
 			req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
-			resp, err := client.Do(req)
-			if err != nil {
-				return err
-			}
-			b, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err != nil || string(b) != "part 0;part 1;part 2;part 3;part 4;" {
-				t.Errorf("body %q, %v", b, err)
+			resp, b, err := do(client, req)
+			if err != nil || b != "part 0;part 1;part 2;part 3;part 4;" {
+				return fmt.Errorf("body %q, %v", b, err)
 			}
 			if len(resp.TransferEncoding) != 1 || resp.TransferEncoding[0] != "chunked" {
 				t.Errorf("TransferEncoding = %q, want chunked", resp.TransferEncoding)
@@ -122,14 +117,9 @@ func TestGzip(t *testing.T) {
 	client := &http.Client{Transport: countingTransport(&dials)}
 	hub(t, func(ctx context.Context) error {
 		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		b, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || string(b) != text {
-			t.Errorf("gzip body = %q, %v", b, err)
+		resp, b, err := do(client, req)
+		if err != nil || b != text {
+			return fmt.Errorf("gzip body = %q, %v", b, err)
 		}
 		if !resp.Uncompressed || resp.Header.Get("Content-Encoding") != "" || resp.ContentLength != -1 {
 			t.Errorf("Uncompressed %v, Content-Encoding %q, ContentLength %d: want true, none, -1",
@@ -141,14 +131,9 @@ func TestGzip(t *testing.T) {
 		// Asking for an encoding yourself gets the bytes as sent.
 		req, _ = http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
 		req.Header.Set("Accept-Encoding", "identity")
-		resp, err = client.Do(req)
-		if err != nil {
-			return err
-		}
-		b, _ = io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.Uncompressed || resp.Header.Get("X-Plain") != "1" || string(b) != text {
-			t.Errorf("with Accept-Encoding of its own: Uncompressed %v, %q", resp.Uncompressed, b)
+		resp, b, err = do(client, req)
+		if err != nil || resp.Uncompressed || resp.Header.Get("X-Plain") != "1" || b != text {
+			t.Errorf("with Accept-Encoding of its own: Uncompressed %v, %q, %v", resp != nil && resp.Uncompressed, b, err)
 		}
 		if n := dials.Load(); n != 1 {
 			t.Errorf("dialled %d times, want 1", n)
@@ -181,13 +166,11 @@ func TestRedirectsAndCookies(t *testing.T) {
 	client := &http.Client{Transport: countingTransport(&dials), Jar: jar}
 	hub(t, func(ctx context.Context) error {
 		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/login", nil)
-		resp, err := client.Do(req)
+		resp, b, err := do(client, req)
 		if err != nil {
 			return err
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 || string(b) != "welcome s3cret" || resp.Request.URL.Path != "/home" {
+		if resp.StatusCode != 200 || b != "welcome s3cret" || resp.Request.URL.Path != "/home" {
 			t.Errorf("got %d %q at %s", resp.StatusCode, b, resp.Request.URL.Path)
 		}
 		if n := dials.Load(); n != 1 {

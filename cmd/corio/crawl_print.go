@@ -61,14 +61,7 @@ func (p *crawlPrinter) flushLine() {
 func (p *crawlPrinter) page(pg crawl.Page, label string) {
 	p.clearProgress()
 	if p.asJSON {
-		if label == "" {
-			p.json.Encode(pg)
-		} else {
-			p.json.Encode(struct {
-				crawl.Page
-				Mode string `json:"mode"`
-			}{pg, label})
-		}
+		p.encode(pg, label)
 	} else {
 		status := "ERR"
 		if pg.Status > 0 {
@@ -89,14 +82,7 @@ func (p *crawlPrinter) page(pg crawl.Page, label string) {
 func (p *crawlPrinter) summary(s crawl.Summary, label string) {
 	p.endProgress()
 	if p.asJSON {
-		if label == "" {
-			p.json.Encode(s)
-		} else {
-			p.json.Encode(struct {
-				crawl.Summary
-				Mode string `json:"mode"`
-			}{s, label})
-		}
+		p.encode(s, label)
 		p.stdout.Flush()
 		return
 	}
@@ -107,6 +93,23 @@ func (p *crawlPrinter) summary(s crawl.Summary, label string) {
 	}
 	fmt.Fprintln(p.stdout)
 	p.stdout.Flush()
+}
+
+// encode prints v, a Page or a Summary, as a JSON object, with the key
+// "mode" naming the crawl when --compare makes two.
+func (p *crawlPrinter) encode(v any, label string) {
+	if label == "" {
+		p.json.Encode(v)
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil || len(b) < 2 || b[len(b)-1] != '}' {
+		panic(fmt.Sprintf("corio crawl: %T does not encode as a JSON object: %s %v", v, b, err))
+	}
+	mode, _ := json.Marshal(label)
+	b = append(b[:len(b)-1], `,"mode":`...)
+	b = append(append(b, mode...), "}\n"...)
+	p.stdout.Write(b)
 }
 
 // speedup prints how much faster the concurrent crawl was.

@@ -138,6 +138,29 @@ func TestCrawlCompare(t *testing.T) {
 	if n := strings.Count(stdout, "pages 3  ok 3"); n != 2 {
 		t.Errorf("%d summaries of 3 pages, want 2:\n%s", n, stdout)
 	}
+	// As JSON: each page and summary names its crawl, the last object
+	// compares them.
+	stdout, _, err = crawlCLI("", "--compare", "--json", "--depth", "1", base+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 9 {
+		t.Fatalf("%d JSON lines, want 3 pages and a summary twice, and the comparison:\n%s", len(lines), stdout)
+	}
+	for i, l := range lines {
+		var o map[string]any
+		if err := json.Unmarshal([]byte(l), &o); err != nil {
+			t.Fatalf("line %d: %v", i, err)
+		}
+		mode, _ := o["mode"].(string)
+		switch {
+		case i < 4 && mode != "concurrent, -c 50", i >= 4 && i < 8 && mode != "sequential":
+			t.Errorf("line %d: mode %q", i, mode)
+		case i == 8 && (o["speedup"] == nil || o["concurrent_seconds"] == nil || o["sequential_seconds"] == nil):
+			t.Errorf("last line %s", l)
+		}
+	}
 }
 
 // With no URL, crawl shows the seed's point on the built-in site: both

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/chttp"
 	"github.com/corio-go/corio/cnet"
 	"github.com/corio-go/corio/internal/crawl"
 	"github.com/corio-go/corio/internal/demosite"
@@ -253,5 +254,40 @@ func TestBadInput(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// --any-host follows the link off the site (here served by the site
+// itself, through the client's dialer); without it the link is left.
+func TestAnyHost(t *testing.T) {
+	site := demosite.Site{Pages: 2, Fanout: 2, Size: 10}
+	for _, anyHost := range []bool{false, true} {
+		var addr string
+		client := &http.Client{Transport: &chttp.Transport{
+			Dial: func(ctx context.Context, network, _ string) (*cnet.Conn, error) {
+				return cnet.Dial(ctx, network, addr) // every host is the site
+			},
+		}}
+		leakcheck.Check(t)
+		var urls []string
+		err := corio.Run(context.Background(), func(ctx context.Context) error {
+			l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			defer l.Close()
+			addr = l.Addr().String()
+			corio.Spawn(ctx, func(ctx context.Context) error { return site.Serve(ctx, l) })
+			cfg := crawl.Config{Concurrency: 2, Depth: 2, AnyHost: anyHost, Client: client}
+			_, err = crawl.Crawl(ctx, cfg, []string{"http://" + addr + "/p/1"}, func(p crawl.Page) { urls = append(urls, p.URL) })
+			return err
+		}, corio.VirtualClock())
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := "http://" + demosite.OtherHost + "/"
+		if slices.Contains(urls, other) != anyHost {
+			t.Errorf("any host %v: crawled %q", anyHost, urls)
+		}
 	}
 }
