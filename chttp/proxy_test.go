@@ -75,39 +75,50 @@ func tlsBackend(t *testing.T) (*httptest.Server, *tls.Config) {
 	return srv, &tls.Config{RootCAs: srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs}
 }
 
+// Plain requests go to the proxy with the target's absolute URL, https
+// ones through one CONNECT tunnel; both carry the proxy's credentials. The
+// proxy may be reached over TLS too (an https:// proxy URL), tunnels and
+// all.
 func TestProxy(t *testing.T) {
 	leakcheck.Check(t)
-	backend, cfg := tlsBackend(t)
-	p := &proxy{tunnelTo: backend.Listener.Addr().String()}
-	ps := httptest.NewServer(p)
-	t.Cleanup(ps.Close)
-	proxyURL, _ := url.Parse(ps.URL)
-	proxyURL.User = url.UserPassword("user", "pass")
-	tr := &chttp.Transport{Proxy: http.ProxyURL(proxyURL), TLSClientConfig: cfg}
-	client := &http.Client{Transport: tr}
-	hub(t, func(ctx context.Context) error {
-		for _, tc := range []struct{ url, want string }{
-			{"http://plain.test/a?b=c", "proxied http://plain.test/a?b=c"},
-			{"http://other.test:8080/", "proxied http://other.test:8080/"},
-			// example.com is a name the test certificate has.
-			{"https://example.com/secret", "backend example.com /secret"},
-			{"https://example.com/again", "backend example.com /again"},
-		} {
-			status, body, err := get(ctx, client, tc.url)
-			if err != nil || status != 200 || body != tc.want {
-				t.Errorf("%s: %d %q %v, want %q", tc.url, status, body, err, tc.want)
-			}
+	backend, cfg := tlsBackend(t) // httptest's certificate: the TLS proxy's too
+	for _, proxyTLS := range []bool{false, true} {
+		p := &proxy{tunnelTo: backend.Listener.Addr().String()}
+		ps := httptest.NewUnstartedServer(p)
+		if proxyTLS {
+			ps.StartTLS()
+		} else {
+			ps.Start()
 		}
-		return nil
-	})
-	auth := `auth="Basic dXNlcjpwYXNz"`
-	want := []string{
-		"GET http://plain.test/a?b=c " + auth,
-		"GET http://other.test:8080/ " + auth,
-		"CONNECT example.com:443 " + auth, // one tunnel for both https requests
-	}
-	if got := p.requests(); strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("the proxy saw\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		t.Cleanup(ps.Close)
+		proxyURL, _ := url.Parse(ps.URL)
+		proxyURL.User = url.UserPassword("user", "pass")
+		tr := &chttp.Transport{Proxy: http.ProxyURL(proxyURL), TLSClientConfig: cfg}
+		client := &http.Client{Transport: tr}
+		hub(t, func(ctx context.Context) error {
+			for _, tc := range []struct{ url, want string }{
+				{"http://plain.test/a?b=c", "proxied http://plain.test/a?b=c"},
+				{"http://other.test:8080/", "proxied http://other.test:8080/"},
+				// example.com is a name the test certificate has.
+				{"https://example.com/secret", "backend example.com /secret"},
+				{"https://example.com/again", "backend example.com /again"},
+			} {
+				status, body, err := get(ctx, client, tc.url)
+				if err != nil || status != 200 || body != tc.want {
+					t.Errorf("proxy over TLS %v: %s: %d %q %v, want %q", proxyTLS, tc.url, status, body, err, tc.want)
+				}
+			}
+			return nil
+		})
+		auth := `auth="Basic dXNlcjpwYXNz"`
+		want := []string{
+			"GET http://plain.test/a?b=c " + auth,
+			"GET http://other.test:8080/ " + auth,
+			"CONNECT example.com:443 " + auth, // one tunnel for both https requests
+		}
+		if got := p.requests(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("proxy over TLS %v: the proxy saw\n%s\nwant\n%s", proxyTLS, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
 	}
 }
 
