@@ -152,7 +152,11 @@ func TestStaleConnectionRetry(t *testing.T) {
 				if strings.Contains(tc.name, "Idempotency-Key") {
 					req.Header.Set("Idempotency-Key", "k1")
 				}
+				body := req.Body
 				resp, err := client.Do(req)
+				if req.Body != body {
+					t.Error("the caller's request was changed")
+				}
 				wantDials := int32(1)
 				if tc.retried {
 					wantDials = 2

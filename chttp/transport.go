@@ -140,7 +140,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		// A reused connection the server had closed: send again on
-		// another, if the request may be sent twice.
+		// another, if the request may be sent twice (with a body of its
+		// own: the caller's request is not to be changed).
+		if out == req {
+			cp := *req
+			out = &cp
+		}
 		if out.Body, err = rewind(req); err != nil {
 			cancel()
 			return nil, retry.err
