@@ -43,7 +43,7 @@ func (b *body) Read(p []byte) (int, error) {
 	case err == io.EOF:
 		b.finish(io.EOF)
 	case err != nil:
-		err = b.pc.requestError(b.ctx, b.ctx, "reading response body from", err)
+		err = asTimeout(b.pc.requestError(b.ctx, b.ctx, "reading response body from", err))
 		b.pc.broken = true
 		b.finish(err)
 	}

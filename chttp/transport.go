@@ -128,7 +128,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			closeBody(out)
 			cancel()
-			return nil, err
+			return nil, asTimeout(err)
 		}
 		resp, err := pc.roundTrip(rctx, cancel, req, out, viaProxy)
 		if err == nil {
@@ -137,7 +137,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		var retry *retryableError
 		if !errors.As(err, &retry) {
 			cancel()
-			return nil, err
+			return nil, asTimeout(err)
 		}
 		// A reused connection the server had closed: send again on
 		// another, if the request may be sent twice (with a body of its
