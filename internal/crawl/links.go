@@ -8,12 +8,19 @@ import (
 	"golang.org/x/net/html"
 )
 
+// maxTokenBytes bounds the memory a single HTML token may take (a page
+// that is one endless tag): past it, the links found so far are kept and
+// the rest of the page is only counted.
+const maxTokenBytes = 1 << 20
+
 // extractLinks reads an HTML document and returns the URLs its a and
 // area elements link to, resolved against base (and a <base href> in the
 // document), normalized, http and https only. It stops at the end of the
-// document or the first read error (the caller reports that).
+// document, a token over maxTokenBytes, or the first read error (the
+// caller reports that).
 func extractLinks(base *url.URL, r io.Reader) []*url.URL {
 	z := html.NewTokenizer(r)
+	z.SetMaxBuf(maxTokenBytes)
 	var links []*url.URL
 	for {
 		switch z.Next() {

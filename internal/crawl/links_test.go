@@ -55,3 +55,14 @@ func TestNormalize(t *testing.T) {
 		}
 	}
 }
+
+// A page that is one endless tag costs a bounded buffer: the links before
+// it are kept.
+func TestExtractLinksBoundsATag(t *testing.T) {
+	base, _ := url.Parse("http://a.com/")
+	doc := `<a href="/first">x</a><div class="` + strings.Repeat("x", 2*maxTokenBytes) + `"><a href="/never">`
+	links := extractLinks(base, strings.NewReader(doc))
+	if len(links) != 1 || links[0].String() != "http://a.com/first" {
+		t.Errorf("links %v, want only /first", links)
+	}
+}
