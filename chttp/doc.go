@@ -31,7 +31,13 @@
 // Timeout, or the task being killed end the wait at once, wherever it is
 // (dialling, handshaking, waiting for the header, reading the body).
 // DialTimeout, TLSHandshakeTimeout and ResponseHeaderTimeout bound each
-// step, on the hub's clock.
+// step, on the hub's clock. An error a deadline caused is a timeout at
+// its top, as url.Error's Timeout and os.IsTimeout expect.
+//
+// A request's body is written by a task of its own, so that a server
+// that answers before reading all of it (413, say) is heard; over TLS it
+// is written before the response is read, since crypto/tls must not be
+// entered by two tasks at once.
 //
 // # Hubs and tasks
 //
