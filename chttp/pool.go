@@ -59,11 +59,14 @@ func (p *pool) host(key connKey) *hostConns {
 // get returns a connection for key: an idle one that is still sound, a
 // new one, or, at MaxConnsPerHost, the first to become available.
 func (p *pool) get(ctx context.Context, key connKey) (*persistConn, error) {
-	hc := p.host(key)
 	for {
-		if pc := hc.takeIdle(ctx); pc != nil {
+		if pc := p.host(key).takeIdle(ctx); pc != nil {
 			return pc, nil
 		}
+		// Looked up again: closing the last stale idle connection drops
+		// the host's entry, and a connection made for a dropped entry
+		// would serve no later request.
+		hc := p.host(key)
 		if max := p.t.MaxConnsPerHost; max <= 0 || hc.conns < max {
 			hc.conns++
 			pc, err := p.dial(ctx, hc)

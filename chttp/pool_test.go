@@ -81,9 +81,13 @@ func TestBodyCloseReuse(t *testing.T) {
 func TestServerClosesConnections(t *testing.T) {
 	leakcheck.Check(t)
 	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/close" {
+		switch r.URL.Path {
+		case "/close":
 			w.Header().Set("Connection", "close")
 			io.WriteString(w, "bye")
+			return
+		case "/keep":
+			io.WriteString(w, "kept")
 			return
 		}
 		// Answer as keep-alive, then drop the connection.
@@ -108,6 +112,16 @@ func TestServerClosesConnections(t *testing.T) {
 		}
 		if n := dials.Load(); n != 5 {
 			t.Errorf("%d dials, want 5", n)
+		}
+		// The dropped connection was the host's last: the connection made
+		// in its place still serves the requests after it.
+		for range 3 {
+			if _, body, err := get(ctx, client, srv.URL+"/keep"); err != nil || body != "kept" {
+				return fmt.Errorf("/keep: %q %v", body, err)
+			}
+		}
+		if n := dials.Load(); n != 6 {
+			t.Errorf("%d dials after three kept-alive requests, want 6", n)
 		}
 		return nil
 	})
