@@ -178,7 +178,8 @@ func (pc *persistConn) connect(ctx, dctx context.Context) error {
 		return fail(err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
+		// Not resp.Body.Close, which reads the body to its end: fail
+		// closes the connection, body and all.
 		return fail(fmt.Errorf("the proxy answered %q", resp.Status))
 	}
 	if pc.br.Buffered() > 0 {

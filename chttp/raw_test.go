@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -224,6 +225,43 @@ func TestConnLimitWaitAndCloseIdle(t *testing.T) {
 		}
 		if n := dials.Load(); n != 2 {
 			t.Errorf("after CloseIdleConnections: %d dials, want 2", n)
+		}
+		return nil
+	})
+}
+
+// A proxy that refuses CONNECT with a body it does not finish sending is
+// not waited for: the connection is closed at once, the refusal reported.
+func TestConnectRefusalNotDrained(t *testing.T) {
+	leakcheck.Check(t)
+	virtualHub(t, func(ctx context.Context) error {
+		l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		corio.Spawn(ctx, func(ctx context.Context) error {
+			c, err := l.AcceptConn()
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+				return err
+			}
+			c.Write([]byte("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 1000000\r\n\r\nonly the start"))
+			corio.Sleep(ctx, time.Hour) // the rest of the body does not come before this
+			return nil
+		})
+		proxyURL, _ := neturl.Parse("http://" + l.Addr().String())
+		client := &http.Client{Transport: &chttp.Transport{Proxy: http.ProxyURL(proxyURL)}}
+		t0 := corio.Now(ctx)
+		_, _, err = get(ctx, client, "https://example.com/")
+		if err == nil || !strings.Contains(err.Error(), "407 Proxy Authentication Required") {
+			t.Errorf("err = %v, want the refusal", err)
+		}
+		if d := corio.Now(ctx).Sub(t0); d != 0 {
+			t.Errorf("the refusal took %v, want no wait", d)
 		}
 		return nil
 	})
