@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/corio-go/corio"
 )
@@ -14,7 +15,7 @@ import (
 // drainTimeout; with more left the connection is closed.
 const (
 	maxDrain     = 64 << 10
-	drainTimeout = 100_000_000 // 100 ms, on the hub's clock
+	drainTimeout = 100 * time.Millisecond // on the hub's clock
 )
 
 // A body is a response's body on a pooled connection: the body
@@ -24,7 +25,6 @@ type body struct {
 	pc     *persistConn
 	ctx    context.Context // the request's
 	cancel context.CancelFunc
-	writer *corio.Task[struct{}] // writing the request's body, if a task does
 	rc     io.ReadCloser
 	left   int64 // bytes left by Content-Length, or -1 if unknown
 	done   bool
@@ -84,11 +84,7 @@ func (b *body) drain() bool {
 // to the pool or is closed; the request's context ends.
 func (b *body) finish(err error) {
 	b.done, b.err = true, err
-	pc := b.pc
-	if b.writer != nil && !b.writer.Done() {
-		pc.broken = true
-	}
-	pc.host.p.put(b.ctx, pc)
+	b.pc.host.p.put(b.ctx, b.pc) // broken already if a request body was still being written
 	b.cancel()
 }
 

@@ -80,10 +80,7 @@ func (pc *persistConn) Read(b []byte) (int, error) {
 // CONNECT for https:// via a proxy, with TLS for https.
 func (p *pool) dial(ctx context.Context, hc *hostConns) (*persistConn, error) {
 	t, key := p.t, hc.key
-	dctx, cancel := ctx, context.CancelFunc(func() {})
-	if t.DialTimeout > 0 {
-		dctx, cancel = corio.WithTimeout(ctx, t.DialTimeout)
-	}
+	dctx, cancel := stepContext(ctx, t.DialTimeout)
 	defer cancel()
 	addr := key.dialAddr()
 	dial := t.Dial
@@ -121,10 +118,7 @@ func (p *pool) dial(ctx context.Context, hc *hostConns) (*persistConn, error) {
 // (the server, a proxy, or a tunnel through one).
 func (pc *persistConn) startTLS(ctx context.Context, serverName string) error {
 	t := pc.host.p.t
-	hctx, cancel := ctx, context.CancelFunc(func() {})
-	if t.TLSHandshakeTimeout > 0 {
-		hctx, cancel = corio.WithTimeout(ctx, t.TLSHandshakeTimeout)
-	}
+	hctx, cancel := stepContext(ctx, t.TLSHandshakeTimeout)
 	defer cancel()
 	var cfg *tls.Config
 	if t.TLSClientConfig != nil {
@@ -203,6 +197,15 @@ func (pc *persistConn) close() {
 // the peer has not closed it.
 func (pc *persistConn) sound(expired bool) bool {
 	return !expired && pc.raw.Quiet()
+}
+
+// stepContext is the context of a step that the Transport bounds by d:
+// ctx itself when d is zero.
+func stepContext(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d > 0 {
+		return corio.WithTimeout(ctx, d)
+	}
+	return ctx, func() {}
 }
 
 // stepError is the error of a step (dial, handshake, header) that failed

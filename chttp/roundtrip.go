@@ -68,7 +68,7 @@ func (pc *persistConn) roundTrip(ctx context.Context, cancel context.CancelFunc,
 		// connection cannot serve another.
 		pc.broken = true
 	}
-	pc.deliver(ctx, cancel, req, resp, writer)
+	pc.deliver(ctx, cancel, req, resp)
 	return resp, nil
 }
 
@@ -96,10 +96,7 @@ func hasBody(req *http.Request) bool { return req.Body != nil && req.Body != htt
 // ResponseHeaderTimeout and MaxResponseHeaderBytes.
 func (pc *persistConn) readResponse(ctx context.Context, req *http.Request) (*http.Response, error) {
 	t := pc.host.p.t
-	hctx, cancel := ctx, context.CancelFunc(func() {})
-	if t.ResponseHeaderTimeout > 0 {
-		hctx, cancel = corio.WithTimeout(ctx, t.ResponseHeaderTimeout)
-	}
+	hctx, cancel := stepContext(ctx, t.ResponseHeaderTimeout)
 	defer cancel()
 	pc.io.ctx = hctx
 	defer func() { pc.io.ctx = ctx }()
@@ -147,12 +144,12 @@ func (pc *persistConn) requestError(ctx, stepCtx context.Context, doing string, 
 // closing it gives pc back to the pool (or closes it) and ends the
 // request's context. A gzip body asked for by the Transport is
 // decompressed.
-func (pc *persistConn) deliver(ctx context.Context, cancel context.CancelFunc, req *http.Request, resp *http.Response, writer *corio.Task[struct{}]) {
+func (pc *persistConn) deliver(ctx context.Context, cancel context.CancelFunc, req *http.Request, resp *http.Response) {
 	resp.TLS = pc.tls
 	if resp.Close || req.Close {
 		pc.broken = true
 	}
-	b := &body{pc: pc, ctx: ctx, cancel: cancel, writer: writer, rc: resp.Body, left: resp.ContentLength}
+	b := &body{pc: pc, ctx: ctx, cancel: cancel, rc: resp.Body, left: resp.ContentLength}
 	if resp.Body == http.NoBody {
 		b.finish(io.EOF)
 		return
