@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/internal/leakcheck"
 )
 
 var errBoom = errors.New("boom")
@@ -21,13 +22,7 @@ func run(t *testing.T, main func(ctx context.Context) error) error {
 	t.Helper()
 	before := runtime.NumGoroutine()
 	err := corio.Run(context.Background(), main, corio.VirtualClock())
-	for i := 0; runtime.NumGoroutine() > before; i++ {
-		if i == 200 { // a second: goroutines that are exiting are gone by then
-			buf := make([]byte, 1<<16)
-			t.Fatalf("%d goroutines before Run, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	leakcheck.VerifyGoroutines(t, before)
 	return err
 }
 

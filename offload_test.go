@@ -3,34 +3,16 @@ package corio_test
 import (
 	"context"
 	"errors"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/internal/leakcheck"
 )
 
-// noLeak fails the test if goroutines started during it are still alive
-// once it is over (they get a moment to finish exiting).
-func noLeak(t *testing.T) {
-	t.Helper()
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		t.Helper()
-		for range 200 {
-			if runtime.NumGoroutine() <= before {
-				return
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		buf := make([]byte, 1<<16)
-		t.Errorf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
-	})
-}
-
 func TestBlockingLetsTheHubRun(t *testing.T) {
-	noLeak(t)
+	leakcheck.CheckGoroutines(t)
 	var r recorder
 	release := make(chan struct{})
 	err := run(t, func(ctx context.Context) error {
@@ -53,7 +35,7 @@ func TestBlockingLetsTheHubRun(t *testing.T) {
 }
 
 func TestBlockingLimitAndOrder(t *testing.T) {
-	noLeak(t)
+	leakcheck.CheckGoroutines(t)
 	var running, most atomic.Int32
 	var order []int
 	err := corio.Run(context.Background(), func(ctx context.Context) error {
@@ -84,7 +66,7 @@ func TestBlockingLimitAndOrder(t *testing.T) {
 }
 
 func TestBlockingKilledWaiter(t *testing.T) {
-	noLeak(t)
+	leakcheck.CheckGoroutines(t)
 	var sawCancel atomic.Bool
 	err := run(t, func(ctx context.Context) error {
 		caller := corio.SpawnValue(ctx, func(ctx context.Context) (int, error) {
@@ -141,7 +123,7 @@ func TestBlockingHoldsTheVirtualClock(t *testing.T) {
 }
 
 func TestHubFromOtherGoroutines(t *testing.T) {
-	noLeak(t)
+	leakcheck.CheckGoroutines(t)
 	var hub *corio.Hub
 	err := run(t, func(ctx context.Context) error {
 		hub = corio.HubOf(ctx)
@@ -193,7 +175,7 @@ func TestHubFromOtherGoroutines(t *testing.T) {
 }
 
 func TestSpawnFromOutsideAtShutdownIsNotLost(t *testing.T) {
-	noLeak(t)
+	leakcheck.CheckGoroutines(t)
 	var f *corio.Future[int]
 	err := run(t, func(ctx context.Context) error {
 		var err error

@@ -20,6 +20,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
+	"github.com/corio-go/corio/internal/leakcheck"
 	seedserver "github.com/corio-go/corio/internal/upper"
 )
 
@@ -237,7 +238,7 @@ func TestStreamServerSingleAcceptor(t *testing.T) {
 			if err := srv.Wait(); !errors.Is(err, cnet.ErrServerClosed) {
 				t.Fatalf("Wait = %v", err)
 			}
-			waitGoroutines(t, goroutines)
+			leakcheck.VerifyGoroutines(t, goroutines)
 		})
 	}
 }
@@ -252,17 +253,6 @@ func exchange(t *testing.T, c net.Conn, msg string) {
 	reply := make([]byte, len(msg))
 	if _, err := io.ReadFull(c, reply); err != nil || string(reply) != strings.ToUpper(msg) {
 		t.Fatalf("reply %q to %q, %v", reply, msg, err)
-	}
-}
-
-// waitGoroutines waits for the goroutines to come back to n, or fails.
-func waitGoroutines(t *testing.T, n int) {
-	t.Helper()
-	for i := 0; runtime.NumGoroutine() > n; i++ {
-		if i == 200 {
-			t.Fatalf("%d goroutines before, %d after", n, runtime.NumGoroutine())
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -284,7 +274,7 @@ func TestStreamServerErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Start = %v, want an error with %q", err, tc.want)
 			}
-			waitGoroutines(t, goroutines)
+			leakcheck.VerifyGoroutines(t, goroutines)
 		})
 	}
 	var never cnet.StreamServer
