@@ -208,8 +208,9 @@ func (c *crawler) admit(key string, u *url.URL) bool {
 }
 
 // next takes the next URL to fetch: the starting URLs first, in order,
-// then those found in pages.
-func (c *crawler) next() (target, bool) {
+// then those found in pages. A starting URL comes parsed already (u);
+// one from the queue, as text only (u is nil).
+func (c *crawler) next() (tg target, u *url.URL, ok bool) {
 	for len(c.seeds) > 0 {
 		raw := c.seeds[0]
 		c.seeds = c.seeds[1:]
@@ -219,16 +220,16 @@ func (c *crawler) next() (target, bool) {
 			key = raw // the caller's string: a long list is held once, not twice
 		}
 		if c.admit(key, u) {
-			return target{key, 0}, true
+			return target{key, 0}, u, true
 		}
 	}
 	if len(c.queue) == 0 {
-		return target{}, false
+		return target{}, nil, false
 	}
-	tg := c.queue[0]
+	tg = c.queue[0]
 	c.queue[0] = target{}
 	c.queue = c.queue[1:]
-	return tg, true
+	return tg, nil, true
 }
 
 // run hands queued URLs to fetching tasks, at most Concurrency at once,
@@ -238,14 +239,14 @@ func (c *crawler) run(ctx context.Context) error {
 	defer g.Kill()
 	for {
 		for c.active < c.cfg.Concurrency {
-			tg, ok := c.next()
+			tg, u, ok := c.next()
 			if !ok {
 				break
 			}
 			c.active++
 			if _, err := g.Spawn(ctx, func(ctx context.Context) error {
 				defer func() { c.active--; c.work.Set() }()
-				c.visit(ctx, tg)
+				c.visit(ctx, tg, u)
 				return nil
 			}); err != nil {
 				return err
@@ -261,12 +262,14 @@ func (c *crawler) run(ctx context.Context) error {
 	}
 }
 
-// visit fetches one URL, if robots.txt allows, reports it and queues its
-// links.
-func (c *crawler) visit(ctx context.Context, tg target) {
-	u, err := url.Parse(tg.url) // cannot fail: it was a URL's text
-	if err != nil {
-		panic(fmt.Sprintf("crawl: queued URL %q does not parse: %v", tg.url, err))
+// visit fetches one URL (u, tg's URL parsed, if next had it), if
+// robots.txt allows, reports it and queues its links.
+func (c *crawler) visit(ctx context.Context, tg target, u *url.URL) {
+	if u == nil {
+		var err error
+		if u, err = url.Parse(tg.url); err != nil { // cannot fail: it was a URL's text
+			panic(fmt.Sprintf("crawl: queued URL %q does not parse: %v", tg.url, err))
+		}
 	}
 	if !c.cfg.IgnoreRobots && !c.allowed(ctx, u) {
 		c.sum.Disallowed++
