@@ -10,8 +10,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/corio-go/corio"
-	"github.com/corio-go/corio/cnet"
 	"github.com/corio-go/corio/internal/demosite"
 )
 
@@ -51,16 +49,13 @@ func runSite(stdout, stderr io.Writer, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := corio.Run(ctx, func(ctx context.Context) error {
-		l, err := cnet.Listen(ctx, "tcp", *addr)
-		if err != nil {
-			return err
-		}
-		defer l.Close()
-		fmt.Fprintf(stdout, "corio site: %d pages at http://%s/, %v each\n", site.Pages+1, l.Addr(), site.Latency)
-		return site.Serve(ctx, l)
-	})
-	if err != nil && ctx.Err() == nil {
+	base, stopSite, err := demosite.Start(site, *addr)
+	if err != nil {
+		return fmt.Errorf("site: %w", err)
+	}
+	fmt.Fprintf(stdout, "corio site: %d pages at %s/, %v each\n", site.Pages+1, base, site.Latency)
+	<-ctx.Done() // the site serves on a hub of its own until then
+	if err := stopSite(); err != nil {
 		return fmt.Errorf("site: %w", err)
 	}
 	return nil
