@@ -22,6 +22,12 @@ import (
 // answerOnce accepts one connection on l, reads one request and writes
 // answer, then closes the connection.
 func answerOnce(ctx context.Context, l *cnet.Listener, answer []byte) {
+	answerAndHold(ctx, l, answer, 0)
+}
+
+// answerAndHold is answerOnce keeping the connection open for hold
+// after the answer.
+func answerAndHold(ctx context.Context, l *cnet.Listener, answer []byte, hold time.Duration) {
 	corio.Spawn(ctx, func(ctx context.Context) error {
 		c, err := l.AcceptConn()
 		if err != nil {
@@ -31,8 +37,10 @@ func answerOnce(ctx context.Context, l *cnet.Listener, answer []byte) {
 		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
 			return err
 		}
-		_, err = c.Write(answer)
-		return err
+		if _, err = c.Write(answer); err != nil {
+			return err
+		}
+		return corio.Sleep(ctx, hold)
 	})
 }
 
@@ -240,19 +248,8 @@ func TestConnectRefusalNotDrained(t *testing.T) {
 			return err
 		}
 		defer l.Close()
-		corio.Spawn(ctx, func(ctx context.Context) error {
-			c, err := l.AcceptConn()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
-				return err
-			}
-			c.Write([]byte("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 1000000\r\n\r\nonly the start"))
-			corio.Sleep(ctx, time.Hour) // the rest of the body does not come before this
-			return nil
-		})
+		// The rest of the body does not come before an hour.
+		answerAndHold(ctx, l, []byte("HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 1000000\r\n\r\nonly the start"), time.Hour)
 		proxyURL, _ := neturl.Parse("http://" + l.Addr().String())
 		client := &http.Client{Transport: &chttp.Transport{Proxy: http.ProxyURL(proxyURL)}}
 		t0 := corio.Now(ctx)
