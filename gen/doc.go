@@ -45,7 +45,11 @@
 // # Errors and panics
 //
 // An error returned by the body is the error of the Next, Send or Throw
-// that ran it to its end; later calls report ErrStop. A panic in the body
+// that ran it to its end; later calls report ErrStop. A body that returns
+// ErrStop itself (an inner generator's end, passed on with "if err != nil
+// { return 0, err }") is reported as a *StopError, not ErrStop, so that a
+// consumer does not mistake it for this generator's normal end (PEP 479:
+// Python turns it into RuntimeError). A panic in the body
 // reaches the consumer: in pull mode as the error of that call, a
 // *PanicError holding the original value and the body's stack (errors.Is
 // sees through it to a panicked error); in push mode the panic simply

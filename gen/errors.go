@@ -25,6 +25,32 @@ var (
 	ErrNotStarted = errors.New("gen: can't send a non-zero value to a just-started generator")
 )
 
+// A StopError is what a generator reports when its body returns ErrStop
+// (or an error wrapping it), typically one it got from an inner
+// generator's Next and passed on. Reported as ErrStop it would look like
+// the generator's normal end and silently cut the sequence short, the bug
+// PEP 479 removed from Python, where it became RuntimeError("generator
+// raised StopIteration").
+//
+// It deliberately does not wrap ErrStop: errors.Is(err, ErrStop) is how a
+// consumer recognises the end, and it must stay false here. Cause keeps
+// the error the body returned, as Python's __cause__ does.
+type StopError struct {
+	Cause error // what the body returned: ErrStop, or an error wrapping it
+}
+
+func (e *StopError) Error() string {
+	return "gen: generator body returned ErrStop (" + e.Cause.Error() + "): an inner generator's end passed on as this one's"
+}
+
+// stopInBody turns an ErrStop returned by a body into a *StopError.
+func stopInBody(err error) error {
+	if err != nil && errors.Is(err, ErrStop) {
+		return &StopError{Cause: err}
+	}
+	return err
+}
+
 // A PanicError is a panic raised by a generator's body in pull mode, with
 // the original value and the body's stack.
 type PanicError = coro.PanicError

@@ -53,6 +53,7 @@ func New[Y, S, R any](body func(y *Yielder[Y, S]) (R, error)) *Generator[Y, S, R
 // ErrStop.
 func (g *Generator[Y, S, R]) run(_ *coro.Coro[S, Y], _ S) (Y, error) {
 	g.value, g.err = g.body(&g.y)
+	g.err = stopInBody(g.err)
 	var zero Y
 	if g.err != nil {
 		return zero, g.err
@@ -170,7 +171,10 @@ func (g *Generator[Y, S, R]) All() iter.Seq[Y] {
 // runPush runs the body on the caller's stack, its Yield calling the range
 // loop's body directly (or, with outer, yielding into outer's loop).
 func (g *Generator[Y, S, R]) runPush(yield func(Y) bool, outer *coro.Coro[S, Y]) {
-	body := func() { g.value, g.err = g.body(&g.y) }
+	body := func() {
+		g.value, g.err = g.body(&g.y)
+		g.err = stopInBody(g.err)
+	}
 	var unwound bool
 	if outer != nil {
 		unwound = g.co.InlineInto(outer, body)

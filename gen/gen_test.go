@@ -538,15 +538,6 @@ func TestYieldFromSubError(t *testing.T) {
 	}
 }
 
-func TestYieldFromExhausted(t *testing.T) {
-	sub := upTo(1)
-	collect(sub)
-	g := delegator(sub, func(string) {})
-	if got, _ := collect(g); !slices.Equal(got, []int{0}) || g.Value() != 10 {
-		t.Fatalf("got %v value %d", got, g.Value())
-	}
-}
-
 func TestStates(t *testing.T) {
 	var g *gen.Generator[int, int, int]
 	var inside gen.State
@@ -626,5 +617,65 @@ func TestNoGoroutineLeft(t *testing.T) {
 	}
 	if after := runtime.NumGoroutine(); after > before {
 		t.Fatalf("goroutines: %d before, %d after", before, after)
+	}
+}
+
+// A "yield from" over a generator that has already ended evaluates to
+// None in Python: the return value went with the first StopIteration.
+func TestYieldFromAlreadyEnded(t *testing.T) {
+	for _, mode := range []string{"pull", "push"} {
+		t.Run(mode, func(t *testing.T) {
+			sub := upTo(1)
+			collect(sub)
+			g := delegator(sub, func(string) {})
+			var got []int
+			if mode == "pull" {
+				got, _ = collect(g)
+			} else {
+				got = slices.Collect(g.All())
+			}
+			if !slices.Equal(got, []int{0}) || g.Value() != 0 || g.Err() != nil {
+				t.Fatalf("got %v value %d err %v, want [0], the zero value and no error", got, g.Value(), g.Err())
+			}
+		})
+	}
+}
+
+// PEP 479: an inner generator's ErrStop returned by a body is not this
+// generator's end.
+func TestBodyReturningErrStop(t *testing.T) {
+	outer := func() *gen.Generator[int, int, int] {
+		inner := upTo(1)
+		return gen.New(func(y *gen.Yielder[int, int]) (int, error) {
+			for {
+				v, err := inner.Next()
+				if err != nil {
+					return 0, err // ErrStop passed on: a bug PEP 479 makes loud
+				}
+				if _, err := y.Yield(v); err != nil {
+					return 0, err
+				}
+			}
+		})
+	}
+	for _, mode := range []string{"pull", "push"} {
+		t.Run(mode, func(t *testing.T) {
+			g := outer()
+			var got []int
+			var err error
+			if mode == "pull" {
+				got, err = collect(g)
+			} else {
+				got = slices.Collect(g.All())
+				err = g.Err()
+			}
+			var se *gen.StopError
+			if !slices.Equal(got, []int{1}) || !errors.As(err, &se) || errors.Is(err, gen.ErrStop) || se.Cause != gen.ErrStop {
+				t.Fatalf("got %v, err %v; want [1] and a *StopError caused by ErrStop, not ErrStop itself", got, err)
+			}
+			if _, err := g.Next(); err != gen.ErrStop {
+				t.Fatalf("Next after the end = %v, want ErrStop", err)
+			}
+		})
 	}
 }

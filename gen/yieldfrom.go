@@ -6,7 +6,10 @@ import "errors"
 // value sub yields is yielded by the generator of y; every value sent and
 // every error thrown into it is passed on to sub; closing it closes sub.
 // YieldFrom returns sub's return value once sub is exhausted, or sub's
-// error. If the outer generator is closed meanwhile, YieldFrom closes sub
+// error. A sub that had already ended before YieldFrom (exhausted, failed
+// or closed) yields nothing and gives the zero R, as a "yield from" over
+// an exhausted generator evaluates to None: each StopIteration after the
+// first carries no value. If the outer generator is closed meanwhile, YieldFrom closes sub
 // and returns ErrGeneratorExit (or sub's error from closing), and the body
 // should return.
 //
@@ -15,6 +18,9 @@ import "errors"
 // coroutine at all.
 func YieldFrom[Y, S, R any](y *Yielder[Y, S], sub *Generator[Y, S, R]) (R, error) {
 	var zero R
+	if sub.State() == Closed {
+		return zero, nil
+	}
 	if y.co.Pushing() && sub.State() == Created {
 		sub.runPush(nil, y.co)
 		if y.co.ConsumerStopped() && sub.err == nil {

@@ -10,7 +10,10 @@
 // has a parent; when its function returns, its result goes to the parent,
 // which continues from its own last switch as if it had been switched to
 // with that value. An error returned by the function, or a panic in it,
-// goes to the parent the same way.
+// goes to the parent the same way. A parent that has never run (given
+// with SetParent) is started by its child's result, with the result as
+// its arguments; an error instead ends such a parent without running it
+// and goes on to the parent's parent, as in Python.
 //
 // The greenlets that switch among each other form a family rooted in one
 // goroutine, the root goroutine, whose own execution is the family's main
@@ -42,9 +45,11 @@
 // Switching to a dead greenlet switches to its parent, or the parent's
 // parent, and so on. Throw switches to a greenlet and makes its pending
 // Switch return an error; thrown into a greenlet that never started, the
-// greenlet dies without running. ErrExit (Python's GreenletExit) returned
-// by a function is not an error for its parent: it becomes the function's
-// return value.
+// greenlet dies without running, and thrown into a dead one it goes to
+// the parent as that greenlet's end. ErrExit (Python's GreenletExit)
+// returned by a function, or thrown into a greenlet that has not started
+// or has died, is not an error for its parent: it becomes the function's
+// return value, as g.throw() returns the GreenletExit in Python.
 //
 // # Ending a family
 //

@@ -118,8 +118,11 @@ func (g *Greenlet) Switch(target *Greenlet, args ...any) ([]any, error) {
 }
 
 // Throw switches to target and makes its pending Switch return err (ErrExit
-// if err is nil). A target that has not started dies without running and
-// its parent receives err as if its function had returned it.
+// if err is nil). A target that has not started dies without running, and
+// one that has already died stays dead: in both cases its parent receives
+// err as if target's function had returned it, so ErrExit comes back as a
+// value ([]any{ErrExit}, nil), as Python's g.throw() returns the
+// GreenletExit, and any other error as an error.
 func (g *Greenlet) Throw(target *Greenlet, err error) ([]any, error) {
 	if err := g.checkSwitch(target); err != nil {
 		return nil, err
@@ -127,9 +130,10 @@ func (g *Greenlet) Throw(target *Greenlet, err error) ([]any, error) {
 	if err == nil {
 		err = ErrExit
 	}
-	if !target.started {
+	if !target.started || target.dead {
 		target.started, target.dead = true, true
-		return g.switchTo(target.liveParent(), endOf(nil, err))
+		end := endOf(nil, err)
+		return g.switchTo(receiver(target.parent, end), end)
 	}
 	return g.switchTo(target, transfer{err: err})
 }
@@ -162,13 +166,35 @@ func (g *Greenlet) switchTo(target *Greenlet, t transfer) ([]any, error) {
 	fam.transfer = t
 	fam.current = target
 	if !target.started {
-		target.started = true
-		target.port = coro.NewPort(target.run)
-		target.parkedIn = target.port // its fresh goroutine waits there
+		target.start()
 	}
 	g.handOver(target)
 	t, fam.transfer = fam.transfer, transfer{}
 	return t.args, t.err
+}
+
+// start gives g, about to run for the first time, its coroutine.
+func (g *Greenlet) start() {
+	g.started = true
+	g.port = coro.NewPort(g.run)
+	g.parkedIn = g.port // its fresh goroutine waits there
+}
+
+// receiver is the greenlet that the end of a child (its result, or an
+// error) goes to, starting from the child's parent p, as Python's greenlet
+// routes it: past dead ancestors; and while the end is an error, past
+// ancestors that never started, each of which dies without running. A
+// never-started receiver of a result is started with it as its arguments.
+func receiver(p *Greenlet, end transfer) *Greenlet {
+	for {
+		for p.dead {
+			p = p.parent
+		}
+		if p.started || end.err == nil {
+			return p
+		}
+		p.started, p.dead = true, true
+	}
 }
 
 // handOver parks g where target waits and wakes target. When g wakes, it
@@ -193,8 +219,12 @@ func (g *Greenlet) run() {
 	g.fam.transfer = transfer{}
 	result, err := g.call(t.args)
 	g.dead = true
-	parent := g.liveParent()
-	g.fam.transfer = endOf(result, err)
+	end := endOf(result, err)
+	parent := receiver(g.parent, end)
+	if !parent.started {
+		parent.start() // a result starts a parent that never ran
+	}
+	g.fam.transfer = end
 	g.fam.current = parent
 	if parent.parkedIn == g.port {
 		parent.parkedIn = nil // the port's end wakes parent itself
@@ -221,14 +251,6 @@ func endOf(result any, err error) transfer {
 		return transfer{err: err}
 	}
 	return transfer{args: []any{result}}
-}
-
-func (g *Greenlet) liveParent() *Greenlet {
-	p := g.parent
-	for p.dead {
-		p = p.parent
-	}
-	return p
 }
 
 // Parent is the greenlet that receives g's result; nil for main.

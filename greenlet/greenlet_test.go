@@ -2,6 +2,7 @@ package greenlet_test
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"runtime"
 	"strings"
@@ -386,5 +387,68 @@ func TestNoGoroutineLeft(t *testing.T) {
 	}
 	if after := runtime.NumGoroutine(); after > before {
 		t.Fatalf("goroutines: %d before, %d after", before, after)
+	}
+}
+
+// A child whose parent never started: its result starts the parent with
+// the result as its arguments; its error ends the parent without running
+// it and goes on to the parent's parent (Python's greenlet does both).
+func TestChildOfAnUnstartedParent(t *testing.T) {
+	main := greenlet.Main()
+	defer main.Close()
+	var events []string
+	parentFn := func(self *greenlet.Greenlet, args ...any) (any, error) {
+		events = append(events, fmt.Sprintf("parent started with %v", args))
+		return "parent done", nil
+	}
+
+	p := main.New(parentFn)
+	c := main.New(func(self *greenlet.Greenlet, args ...any) (any, error) { return "child result", nil })
+	if err := c.SetParent(p); err != nil {
+		t.Fatal(err)
+	}
+	got, err := main.Switch(c)
+	if !reflect.DeepEqual(got, []any{"parent done"}) || err != nil || !p.Dead() {
+		t.Fatalf("switch to the child = %v, %v (parent dead %v); want [parent done], nil, true", got, err, p.Dead())
+	}
+
+	p2 := main.New(parentFn)
+	c2 := main.New(func(self *greenlet.Greenlet, args ...any) (any, error) { return nil, errBoom })
+	c2.SetParent(p2)
+	got, err = main.Switch(c2)
+	if got != nil || err != errBoom || !p2.Dead() || !p2.Started() {
+		t.Fatalf("switch to the failing child = %v, %v (parent dead %v); want nil, boom, dead", got, err, p2.Dead())
+	}
+
+	// ErrExit is a result, not an error: it starts the parent.
+	p3 := main.New(parentFn)
+	c3 := main.New(func(self *greenlet.Greenlet, args ...any) (any, error) { return nil, greenlet.ErrExit })
+	c3.SetParent(p3)
+	if got, err := main.Switch(c3); !reflect.DeepEqual(got, []any{"parent done"}) || err != nil {
+		t.Fatalf("switch to the exiting child = %v, %v", got, err)
+	}
+	want := []string{"parent started with [child result]", "parent started with [greenlet: greenlet exit]"}
+	if !reflect.DeepEqual(events, want) {
+		t.Fatalf("events %q, want %q", events, want)
+	}
+}
+
+// Throw into a dead greenlet: ErrExit comes back as a value (Python's
+// g.throw() returns the GreenletExit), another error as the error.
+func TestThrowIntoDeadGreenlet(t *testing.T) {
+	main := greenlet.Main()
+	defer main.Close()
+	g := main.New(func(self *greenlet.Greenlet, args ...any) (any, error) { return "r", nil })
+	if got, err := main.Switch(g); !reflect.DeepEqual(got, []any{"r"}) || err != nil {
+		t.Fatalf("first switch = %v, %v", got, err)
+	}
+	if got, err := main.Kill(g); len(got) != 1 || got[0] != greenlet.ErrExit || err != nil {
+		t.Fatalf("Kill of a dead greenlet = %v, %v; want [ErrExit], nil", got, err)
+	}
+	if got, err := main.Throw(g, errBoom); got != nil || err != errBoom {
+		t.Fatalf("Throw of boom into a dead greenlet = %v, %v; want nil, boom", got, err)
+	}
+	if got, err := main.Switch(g, 1, 2); !reflect.DeepEqual(got, []any{1, 2}) || err != nil {
+		t.Fatalf("Switch to a dead greenlet = %v, %v; want [1 2] back", got, err)
 	}
 }
