@@ -10,9 +10,9 @@ import (
 var ErrChannelClosed = errors.New("corio: channel is closed")
 
 // A Channel is an unbuffered hand-off between tasks of one hub (gevent's
-// Channel): Send waits until a receiver has the value, Recv waits until a
-// sender gives one. Senders and receivers are served in the order they
-// came. The zero Channel is open and ready to use.
+// Channel): Send waits until a receiver has the value and has run, Recv
+// waits until a sender gives one. Senders and receivers are served in the
+// order they came. The zero Channel is open and ready to use.
 type Channel[T any] struct {
 	closed bool
 
@@ -32,18 +32,24 @@ type offer[T any] struct {
 // Send gives v to a receiver, waiting until one takes it. It returns
 // ErrChannelClosed if the channel is closed (also while it waits), or
 // ctx's error if ctx ends first; v then went to nobody.
+//
+// As in gevent, Send is a rendezvous: given to a receiver that was
+// already waiting, v is handed over and the sender yields, so the
+// receiver runs (and, say, prints what it got) before Send returns. That
+// yield cannot fail: v has been handed over, and Send returns nil even if
+// the sender is killed meanwhile (its next wait fails).
 func (c *Channel[T]) Send(ctx context.Context, v T) error {
 	if c.closed {
 		return ErrChannelClosed
 	}
-	if r := c.receivers.first(); r != nil {
-		c.handed.pushBack(v)
-		r.hub.wake(r, nil)
-		return nil
-	}
 	t, err := running(ctx)
 	if err != nil {
 		return err
+	}
+	if c.receivers.wakeFirst() != nil {
+		c.handed.pushBack(v)
+		t.yield()
+		return nil
 	}
 	c.offers.pushBack(offer[T]{t, v})
 	if err = t.waitIn(ctx, &c.senders, "channel send"); err != nil {
@@ -85,7 +91,7 @@ func (c *Channel[T]) Recv(ctx context.Context) (T, error) {
 
 // takeOffer takes the value of the first waiting sender and lets it go.
 func (c *Channel[T]) takeOffer() (T, bool) {
-	s := c.senders.first()
+	s := c.senders.wakeFirst()
 	if s == nil {
 		var zero T
 		return zero, false
@@ -98,7 +104,6 @@ func (c *Channel[T]) takeOffer() (T, bool) {
 	}
 	v := c.offers.at(i).v
 	c.offers.removeAt(i)
-	s.hub.wake(s, nil)
 	return v, true
 }
 
@@ -110,10 +115,6 @@ func (c *Channel[T]) Close() {
 		return
 	}
 	c.closed = true
-	for s := c.senders.first(); s != nil; s = c.senders.first() {
-		s.hub.wake(s, ErrChannelClosed)
-	}
-	for r := c.receivers.first(); r != nil; r = c.receivers.first() {
-		r.hub.wake(r, ErrChannelClosed)
-	}
+	c.senders.wakeAll(ErrChannelClosed)
+	c.receivers.wakeAll(ErrChannelClosed)
 }

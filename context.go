@@ -12,17 +12,23 @@ import (
 // under it. Cancelling one wakes at once the tasks waiting with it or with
 // a context below it.
 //
-// Err and Done are safe from any goroutine, as the context contract says.
-// The rest (the tree of children, the waiting tasks) is the hub's and is
-// touched on the hub's goroutine only; a cancellation that comes from
-// elsewhere sets the error at once and sends the rest to the hub.
+// Err, Done, Deadline, Value and AfterFunc are safe from any goroutine, as
+// the context contract says: what they read is set when the context is
+// made, or atomic. The rest (the tree of children, the waiting tasks) is
+// the hub's and is touched on the hub's goroutine only; a cancellation
+// sets the error at once, from whichever goroutine makes it, and the hub
+// does the rest at its next step (see hub.settle), before anything is
+// handed to a waiter (see taskList.wakeFirst).
 type hctx struct {
+	// Set when the context is made, never changed after: other goroutines
+	// follow them (Err walks up).
 	parent context.Context
 	up     *hctx // the nearest hctx above, if parent leads to one
 	task   *task // the task this context belongs to (and through it, the hub)
 
-	err  atomic.Pointer[error]         // set once, by the first cancellation
-	done atomic.Pointer[chan struct{}] // made on demand by Done
+	err   atomic.Pointer[error]         // set once, by the first cancellation
+	done  atomic.Pointer[chan struct{}] // made on demand by Done
+	after atomic.Pointer[afterFuncs]    // made on demand by AfterFunc
 
 	deadline int64  // hub clock; noDeadline if none
 	timer    *timer // the deadline's timer, for contexts made by WithTimeout
@@ -163,20 +169,24 @@ func (c *hctx) closeDone() {
 	}
 }
 
-// markCancelled sets err if no error is set yet, and closes Done.
+// markCancelled sets err if no error is set yet, closes Done and calls
+// the functions AfterFunc registered.
 func (c *hctx) markCancelled(err error) bool {
 	if !c.err.CompareAndSwap(nil, &err) {
 		return false
 	}
 	c.closeDone()
+	if a := c.after.Load(); a != nil {
+		a.fire()
+	}
 	return true
 }
 
 // cancelFromAnywhere cancels c from any goroutine: the error is visible at
-// once, the waking is done by the hub.
+// once, the waking is done by the hub at its next step.
 func (c *hctx) cancelFromAnywhere(err error) {
 	if c.markCancelled(err) {
-		c.task.hub.submit(func() { c.propagate() })
+		c.task.hub.queueCancel(c)
 	}
 }
 
@@ -202,13 +212,9 @@ func (c *hctx) propagate() {
 	for t := c.waiters.first(); t != nil; t = c.waiters.first() {
 		c.task.hub.wake(t, err)
 	}
-	if t := c.task; t != nil && &t.ctx == c {
-		c.task.hub.wake(t, err) // killed: whatever context its wait watches
-	}
 	for child := c.children.first(); child != nil; child = c.children.first() {
 		c.children.remove(child)
-		child.up = nil // its error is now its own
-		child.markCancelled(err)
+		child.markCancelled(err) // its error is now its own (up stays: others may be reading it)
 		child.propagate()
 	}
 	if up := c.up; up != nil {

@@ -16,9 +16,7 @@ type Event struct {
 // Set sets the flag and wakes every waiting task.
 func (e *Event) Set() {
 	e.set = true
-	for t := e.waiters.first(); t != nil; t = e.waiters.first() {
-		t.hub.wake(t, nil)
-	}
+	e.waiters.wakeAll(nil)
 }
 
 // Clear clears the flag: later Waits wait again.

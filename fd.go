@@ -268,11 +268,8 @@ func (d *fdDir) edge() {
 
 // wakeAll wakes the tasks waiting in d with err (nil: retry).
 func (d *fdDir) wakeAll(err error) {
-	h := d.f.h
-	for t := d.waiters.first(); t != nil; t = d.waiters.first() {
-		h.wake(t, err)
-	}
-	h.timers.remove(&d.timer)
+	d.waiters.wakeAll(err)
+	d.f.h.timers.remove(&d.timer)
 }
 
 // Close closes the FD: the descriptor at once (or as soon as a system

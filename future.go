@@ -66,7 +66,7 @@ func (f *Future[T]) complete(v T, err error) error {
 		h, t, seq := w.t.hub, w.t, w.seq
 		h.submit(func() {
 			if t.seq == seq {
-				h.wake(t, nil)
+				h.wakeChecked(t, nil)
 			}
 		})
 	}

@@ -153,9 +153,7 @@ func (g *Group) ended(t *task) {
 		g.slots.Release()
 	}
 	if g.Len() == 0 {
-		for w := g.empty.first(); w != nil; w = g.empty.first() {
-			w.hub.wake(w, nil)
-		}
+		g.empty.wakeAll(nil)
 	}
 }
 

@@ -41,15 +41,21 @@ type hub struct {
 	inbox    []func()
 	spare    []func()
 	inboxLen atomic.Int32
-	sleeping atomic.Bool
-	closed   bool     // guarded by inboxMu
-	atExit   []func() // guarded by inboxMu: OnExit's functions
-	events   []poll.Event
-	offload  offload
-	fds      []*FD     // registered descriptors, by number
-	ioWaits  int       // tasks waiting on descriptors
-	watch    *watchdog // nil unless the Watchdog option is given
-	handle   Hub       // what HubOf returns: one handle per hub
+	// cancels are the contexts cancelled from anywhere whose waking the
+	// hub has yet to do (guarded by inboxMu); cancelsPending says there
+	// are some, for the hub's next step to see at the cost of a load.
+	cancels        []*hctx
+	spareCancels   []*hctx
+	cancelsPending atomic.Bool
+	sleeping       atomic.Bool
+	closed         bool     // guarded by inboxMu
+	atExit         []func() // guarded by inboxMu: OnExit's functions
+	events         []poll.Event
+	offload        offload
+	fds            []*FD     // registered descriptors, by number
+	ioWaits        int       // tasks waiting on descriptors
+	watch          *watchdog // nil unless the Watchdog option is given
+	handle         Hub       // what HubOf returns: one handle per hub
 	// inCallback: submitted functions are running (outside any task).
 	// Atomic only so that a misuse from another goroutine is not a race.
 	inCallback atomic.Bool
@@ -190,6 +196,7 @@ func (t *task) displayName() string {
 // hub's own fiber, whose loop fires timers and polls before the next
 // round. A task killed before it started is dropped: it never runs.
 func (h *hub) pickNext() *coro.Fiber {
+	h.settle()
 	for h.budget > 0 && h.ready.len() > 0 {
 		h.budget--
 		t := h.ready.popFront()
@@ -249,6 +256,7 @@ func (h *hub) runRound() {
 // finish records the end of t and tells whoever waits for it.
 func (h *hub) finish(t *task, err error) {
 	t.state = TaskDone
+	t.ended.Store(true)
 	t.err = err
 	h.live.remove(t, liveLinks)
 	// A task unwound at shutdown ends inside a wait: take it off the lists.
@@ -268,9 +276,7 @@ func (h *hub) finish(t *task, err error) {
 	if m == nil {
 		return
 	}
-	for j := m.joiners.first(); j != nil; j = m.joiners.first() {
-		h.wake(j, nil)
-	}
+	m.joiners.wakeAll(nil)
 	links := m.onEnd
 	m.onEnd = nil
 	for _, fn := range links {
@@ -294,6 +300,66 @@ func (h *hub) wake(t *task, err error) {
 	h.timers.remove(&t.timer)
 	t.state = TaskReady
 	h.ready.pushBack(t)
+}
+
+// wakeChecked wakes t, a waiter to whom nothing is handed, with err or,
+// if its wait was cancelled and the hub has not woken it for that yet,
+// with the cancellation's error.
+func (h *hub) wakeChecked(t *task, err error) {
+	if cerr := t.waitCancelled(); cerr != nil {
+		err = cerr
+	}
+	h.wake(t, err)
+}
+
+// waitCancelled is the error of the context t's wait watches, if it has
+// been cancelled (from any goroutine: the error is set at once), or nil.
+func (t *task) waitCancelled() error {
+	if c := t.waitCtx; c != nil {
+		return c.Err()
+	}
+	return nil
+}
+
+// settle does the waking of the cancellations made from anywhere (Kill,
+// a cancel function) that the hub has not yet done. The hub calls it at
+// every step, before a task switches or waits, so that a cancellation
+// takes effect the next time the hub runs anything: on the hub, before
+// the canceller's next wait or yield. Inlined; the work is outlined.
+func (h *hub) settle() {
+	if h.cancelsPending.Load() {
+		h.applyCancels()
+	}
+}
+
+func (h *hub) applyCancels() {
+	h.inboxMu.Lock()
+	cs := h.cancels
+	h.cancels = h.spareCancels[:0]
+	h.cancelsPending.Store(false)
+	h.inboxMu.Unlock()
+	for i, c := range cs {
+		c.propagate()
+		cs[i] = nil
+	}
+	h.spareCancels = cs
+}
+
+// queueCancel records, from any goroutine, that c has been cancelled and
+// the hub must wake its waiters. It reports false if the hub has closed.
+func (h *hub) queueCancel(c *hctx) bool {
+	h.inboxMu.Lock()
+	if h.closed {
+		h.inboxMu.Unlock()
+		return false
+	}
+	h.cancels = append(h.cancels, c)
+	h.cancelsPending.Store(true)
+	h.inboxMu.Unlock()
+	if h.sleeping.Load() {
+		h.poller.Wake()
+	}
+	return true
 }
 
 // submit queues fn to run on the hub's goroutine; it is safe from any

@@ -18,6 +18,7 @@ func (h *hub) loop() error {
 		if h.main.state == TaskDone {
 			return nil
 		}
+		h.settle()
 		if h.inboxLen.Load() != 0 {
 			h.drainInbox()
 		}
@@ -45,7 +46,7 @@ func (h *hub) fireTimers() {
 	for tm := h.timers.pop(now); tm != nil; tm = h.timers.pop(now) {
 		switch target := tm.target.(type) {
 		case *task:
-			h.wake(target, nil)
+			h.wakeChecked(target, nil)
 		case *hctx:
 			target.cancelOnHub(context.DeadlineExceeded)
 		case func():
@@ -64,7 +65,7 @@ func (h *hub) idle() error {
 	next, hasTimer := h.timers.nextWhen()
 	timeout := time.Duration(-1)
 	switch {
-	case h.clock.virtual && h.pending == 0 && h.inboxLen.Load() == 0 && hasTimer:
+	case h.clock.virtual && h.pending == 0 && !h.incoming() && hasTimer:
 		if h.ioWaits > 0 { // what the sockets already have comes first
 			if err := h.poll(0); err != nil || h.ready.len() > 0 {
 				return err
@@ -76,13 +77,13 @@ func (h *hub) idle() error {
 		}
 		// A watched context has ended (cancelled by a task, typically):
 		// its wake-up is on its way, and comes before time moves.
-	case !hasTimer && h.refs == 0 && len(h.foreign) == 0 && h.pending == 0 && h.ioWaits == 0 && h.inboxLen.Load() == 0:
+	case !hasTimer && h.refs == 0 && len(h.foreign) == 0 && h.pending == 0 && h.ioWaits == 0 && !h.incoming():
 		return h.deadlock()
 	case hasTimer && !h.clock.virtual:
 		timeout = max(time.Duration(next-h.clock.read()), 0)
 	}
 	h.sleeping.Store(true)
-	if h.inboxLen.Load() != 0 { // submitted between the check above and now
+	if h.incoming() { // submitted between the check above and now
 		h.sleeping.Store(false)
 		return nil
 	}
@@ -90,6 +91,10 @@ func (h *hub) idle() error {
 	h.sleeping.Store(false)
 	return err
 }
+
+// incoming reports whether other goroutines have submitted functions or
+// cancellations the hub has yet to run.
+func (h *hub) incoming() bool { return h.inboxLen.Load() != 0 || h.cancelsPending.Load() }
 
 // poll waits in the poller up to timeout (0: just looks) and wakes the
 // tasks waiting on the descriptors it reports.
@@ -127,6 +132,7 @@ func (h *hub) shutdown() {
 	// Killed tasks fail every wait at once, so they end within a few
 	// rounds; the bound only stops a task that loops on failed waits.
 	for round := 0; round < 1000 && h.ready.len() > 0; round++ {
+		h.settle()
 		if h.inboxLen.Load() != 0 {
 			h.drainInbox()
 		}
@@ -142,6 +148,7 @@ func (h *hub) shutdown() {
 	h.inbox = nil
 	h.inboxMu.Unlock()
 	h.runSubmitted(leftovers)
+	h.settle()
 	h.endLeftovers()
 	for _, fn := range h.atExit { // no one appends now: the hub is closed
 		fn()

@@ -177,9 +177,7 @@ func (c *completions[K]) watch(h *hub, t *task, k K) {
 			return
 		}
 		c.ended.pushBack(k)
-		if w := c.waiting.first(); w != nil {
-			h.wake(w, nil)
-		}
+		c.waiting.wakeAll(nil)
 	})
 }
 

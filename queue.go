@@ -142,9 +142,8 @@ func (q *Queue[T]) add(v T) {
 		q.items.pushBack(v)
 	}
 	q.unfinished++
-	if g := q.getters.first(); g != nil {
-		q.itemsReserved++
-		g.hub.wake(g, nil)
+	if q.getters.wakeFirst() != nil {
+		q.itemsReserved++ // set aside for the getter woken
 	}
 }
 
@@ -191,9 +190,8 @@ func (q *Queue[T]) take() T {
 	default:
 		v = q.heap.pop()
 	}
-	if p := q.putters.first(); p != nil && q.hasRoom() {
-		q.roomReserved++
-		p.hub.wake(p, nil)
+	if q.hasRoom() && q.putters.wakeFirst() != nil {
+		q.roomReserved++ // set aside for the putter woken
 	}
 	return v
 }
@@ -206,13 +204,9 @@ func (q *Queue[T]) Close() {
 		return
 	}
 	q.closed = true
-	for p := q.putters.first(); p != nil; p = q.putters.first() {
-		p.hub.wake(p, ErrQueueClosed)
-	}
+	q.putters.wakeAll(ErrQueueClosed)
 	// Waiting getters mean every item is set aside: none is left for them.
-	for g := q.getters.first(); g != nil; g = q.getters.first() {
-		g.hub.wake(g, ErrQueueClosed)
-	}
+	q.getters.wakeAll(ErrQueueClosed)
 }
 
 // TaskDone marks one item got from the queue as processed. When no
@@ -224,9 +218,7 @@ func (q *Queue[T]) TaskDone() error {
 	}
 	q.unfinished--
 	if q.unfinished == 0 {
-		for j := q.joiners.first(); j != nil; j = q.joiners.first() {
-			j.hub.wake(j, nil)
-		}
+		q.joiners.wakeAll(nil)
 	}
 	return nil
 }

@@ -69,9 +69,8 @@ func (s *Semaphore) Acquire(ctx context.Context) error {
 // Releasing a bounded semaphore whose permits are all free returns
 // ErrOverRelease and changes nothing.
 func (s *Semaphore) Release() error {
-	if w := s.waiters.first(); w != nil {
-		w.hub.wake(w, nil)
-		return nil
+	if s.waiters.wakeFirst() != nil {
+		return nil // the permit passes to the waiter woken
 	}
 	if s.limit > 0 && s.count >= s.limit {
 		return fmt.Errorf("%w (bound %d)", ErrOverRelease, s.limit)
@@ -117,9 +116,8 @@ func (m *Mutex) Unlock() {
 	if !m.locked {
 		panic("corio: Unlock of an unlocked Mutex")
 	}
-	if w := m.waiters.first(); w != nil {
-		w.hub.wake(w, nil) // the lock passes to w: it stays locked
-		return
+	if m.waiters.wakeFirst() != nil {
+		return // the lock passes to the waiter woken: it stays locked
 	}
 	m.locked = false
 }

@@ -23,11 +23,19 @@ func Sleep(ctx context.Context, d time.Duration) error {
 		h.timers.push(&t.timer, h.clock.read()+int64(d))
 		return t.park(ctx, "sleep")
 	}
-	// Yield: to the back of the ready queue, and on to the next task.
+	t.yield()
+	return t.interrupted(ctx)
+}
+
+// yield sends the running task t to the back of the ready queue and
+// switches to the next task. A task killed just before runs before t: the
+// hub applies the kill first (settle).
+func (t *task) yield() {
+	h := t.hub
+	h.settle()
 	t.state = TaskReady
 	h.ready.pushBack(t)
 	t.fiber.Switch(h.pickNext())
-	return t.interrupted(ctx)
 }
 
 // ErrTimeout is the error of Timeout when time runs out; it wraps

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/corio-go/corio/internal/coro"
 )
@@ -45,6 +46,10 @@ type task struct {
 	state  TaskState
 	waitFD int32 // 1 + the descriptor a wait on "read fd"/"write fd" is for; 0 otherwise
 	err    error
+
+	// ended is state == TaskDone for other goroutines (Kill): written by
+	// the hub when the task ends, read from anywhere.
+	ended atomic.Bool
 
 	// waiting
 	wakeErr  error     // why the wait ended: nil, or the context's error
@@ -141,6 +146,32 @@ func (l *taskList) removeWait(t *task) {
 	t.waitList = nil
 }
 
+// wakeFirst hands off to the first task in l that still waits: it wakes
+// that task with a nil error and returns it, or returns nil if none
+// waits. A waiter whose wait was cancelled (killed, say, from any
+// goroutine) but that the hub has not woken yet is woken now with its
+// error and passed over, so that nothing is handed to it.
+func (l *taskList) wakeFirst() *task {
+	for t := l.head; t != nil; t = l.head {
+		if err := t.waitCancelled(); err != nil {
+			t.hub.wake(t, err)
+			continue
+		}
+		t.hub.wake(t, nil)
+		return t
+	}
+	return nil
+}
+
+// wakeAll wakes every task in l, each with err or, if its wait was
+// cancelled, with that cancellation's error (a broadcast hands nothing
+// that a waiter could lose, but a killed waiter must see its kill).
+func (l *taskList) wakeAll(err error) {
+	for t := l.head; t != nil; t = l.head {
+		t.hub.wakeChecked(t, err)
+	}
+}
+
 // pushCtx puts t among a context's waiters.
 func (l *taskList) pushCtx(t *task)   { l.push(t, ctxLinks) }
 func (l *taskList) removeCtx(t *task) { l.remove(t, ctxLinks) }
@@ -227,12 +258,28 @@ func (t *Task[T]) Get(ctx context.Context) (T, error) {
 	return t.value, err
 }
 
-// Kill cancels the task's context: every cooperative wait in it returns
-// at once with an error wrapping context.Canceled, and keeps doing so, so
-// that it ends soon. Kill does not wait for the end (Join does) and may be
-// called from any goroutine. Killing a task that has ended does nothing.
+// Kill cancels the task's context: every cooperative wait in it made with
+// that context, or one made from it, returns at once with an error
+// wrapping context.Canceled, and keeps doing so, so that it ends soon.
+// Kill does not wait for the end (Join does) and may be called from any
+// goroutine. Killing a task that has ended does nothing.
+//
+// The kill takes effect at once: from the moment Kill returns, nothing is
+// handed to the task (no queue item, channel value, permit, lock or
+// wake-up): a hand-off goes to the next waiter instead, and the task's
+// wait returns the cancellation error when it runs next, which is before
+// the killer runs again if the killer yields with Sleep(ctx, 0). What was
+// handed to it before the kill stays handed: that wait returns normally
+// and the next one fails. From another goroutine, a Kill takes effect the
+// next time the hub runs anything (a Kill racing with the task's own end
+// may come after it: the task then ends with its own result).
+//
+// A killed task may still clean up and wait, with a context that does not
+// descend from its own (context.WithoutCancel with a timeout of its own),
+// as a gevent greenlet may after catching GreenletExit: see the package
+// doc.
 func (t *task) Kill() {
-	if t.state != TaskDone {
+	if !t.ended.Load() {
 		t.ctx.cancelFromAnywhere(context.Canceled)
 	}
 }

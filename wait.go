@@ -7,9 +7,11 @@ import "context"
 // task wakes, so the hot paths call Fiber.Switch from the function the
 // user called, or one below it.
 
-// interrupted is the error a wait of t with ctx must return at once: ctx's
-// error, or the error of t's own context (a killed task keeps failing its
-// waits whatever context it passes). Its common case is inlined.
+// interrupted is the error a wait of t with ctx must return at once:
+// ctx's error. A killed task fails every wait made with its own context
+// or one made from it, and keeps doing so; a wait with a context that
+// does not descend from it (context.WithoutCancel, for clean-up) waits.
+// Its common case is inlined.
 func (t *task) interrupted(ctx context.Context) error {
 	if ctx == context.Context(&t.ctx) && t.ctx.Err() == nil {
 		return nil
@@ -18,10 +20,10 @@ func (t *task) interrupted(ctx context.Context) error {
 }
 
 func (t *task) interruptedSlow(ctx context.Context) error {
+	// A cancellation the hub has not applied yet may be what ends a
+	// context of the standard library made from a hub context: apply it.
+	t.hub.settle()
 	err := ctx.Err()
-	if err == nil && ctx != context.Context(&t.ctx) {
-		err = t.ctx.Err()
-	}
 	if err != nil && t.hub.stopping {
 		// The hub is ending: give it control even on a failed wait, so
 		// that a task looping on failed waits cannot keep it forever.
