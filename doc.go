@@ -39,11 +39,34 @@
 // new task's context is a child of it.
 //
 // Cancellation is context cancellation. Kill cancels a task's context;
-// every cooperative wait in the task then returns at once with an error
-// wrapping context.Canceled, and keeps doing so. Timeouts are deadlines:
-// WithTimeout and WithDeadline make contexts that end on the hub's clock,
-// and Timeout runs a function under one. Contexts made by the standard
-// context package work too; the hub watches them with context.AfterFunc.
+// every cooperative wait made with that context or one made from it then
+// returns at once with an error wrapping context.Canceled, and keeps doing
+// so. Timeouts are deadlines: WithTimeout and WithDeadline make contexts
+// that end on the hub's clock, and Timeout runs a function under one.
+// Contexts made by the standard context package work too: one made from a
+// hub context is cancelled with it at once, and the hub watches the
+// others with context.AfterFunc.
+//
+// A cancellation takes effect at once, whoever makes it (Kill, a cancel
+// function, a parent's cancellation, a deadline): from the moment it is
+// made, nothing is handed to the cancelled waiter. A queue item, a
+// channel value, a permit, a lock or a wake-up goes to the next waiter
+// instead, and the cancelled wait returns its error when its task runs
+// next. After Kill, a Sleep(ctx, 0) of the killer lets the killed task run
+// first, as gevent's sleep(0) does. A cancellation from another goroutine
+// takes effect the next time the hub runs anything.
+//
+// A killed task may still clean up, and wait while it does, with a
+// context that does not descend from its own: context.WithoutCancel,
+// bounded by a timeout of its own (corio.WithTimeout(
+// context.WithoutCancel(ctx), time.Second)), as a gevent greenlet may
+// after catching GreenletExit. See the example of Task.Kill.
+//
+// Two differences from gevent are deliberate. A wait that has been handed
+// its value before the kill returns it, and only the next wait fails:
+// failing it would lose the value. And Run's shutdown does not wait for
+// clean-up: tasks still alive when main returns are killed, run while they
+// are ready, and unwound where they wait.
 //
 // A panic in a task is recovered and becomes the task's error (a
 // *PanicError, with the stack); the hub goes on.
@@ -69,7 +92,10 @@
 // A hub's tasks, events, queues and timers belong to the hub's goroutine,
 // and using them from another goroutine is a programming error (a data
 // race the race detector reports). Kill, the cancel functions of WithCancel
-// and WithTimeout, Future and Hub may be used from any goroutine.
+// and WithTimeout, the methods of a hub context (Err, Done, Deadline,
+// Value), Future and Hub may be used from any goroutine: what they read is
+// immutable or atomic, and the project's tests call them from other
+// goroutines under the race detector while the hub works.
 //
 // # Watching the hub
 //

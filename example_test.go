@@ -117,3 +117,35 @@ func ExampleDeadlockError() {
 	fmt.Println(err.(*corio.DeadlockError).Tasks[0].WaitsOn)
 	// Output: event
 }
+
+// A killed task may still clean up, and wait while it does, with a
+// context that does not descend from its own: here a handler says goodbye
+// to its peer (a queue stands in for the connection) when the server
+// shuts it down, bounded by a timeout of its own. Waits with the killed
+// context itself fail at once.
+func ExampleTask_Kill_cleanUp() {
+	corio.Run(context.Background(), func(ctx context.Context) error {
+		peer := corio.NewQueue[string](1)
+		handler := corio.Spawn(ctx, func(ctx context.Context) error {
+			err := corio.Sleep(ctx, time.Hour) // serving, until killed
+			fmt.Println("handler:", err)
+
+			clean, cancel := corio.WithTimeout(context.WithoutCancel(ctx), time.Second)
+			defer cancel()
+			corio.Sleep(clean, 100*time.Millisecond) // flush, say
+			fmt.Println("goodbye sent:", peer.Put(clean, "goodbye"))
+			fmt.Println("the killed context still fails:", corio.Sleep(ctx, time.Second))
+			return err
+		})
+		corio.Sleep(ctx, time.Second)
+		handler.Kill() // shutting down
+		msg, _ := peer.Get(ctx)
+		fmt.Println("peer got:", msg)
+		return nil
+	}, corio.VirtualClock())
+	// Output:
+	// handler: context canceled
+	// goodbye sent: <nil>
+	// the killed context still fails: context canceled
+	// peer got: goodbye
+}
