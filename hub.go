@@ -97,7 +97,7 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...Opti
 	}
 	h := &hub{poller: p, clock: clock{virtual: cfg.virtual, start: time.Now()}}
 	h.handle.h = h
-	h.sched, h.root = coro.NewSched()
+	h.sched, h.root = coro.NewSched(libraryFrames)
 	h.offload.limit = cfg.blockingLimit
 	if h.offload.limit < 1 {
 		h.offload.limit = DefaultBlockingLimit
@@ -112,6 +112,11 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...Opti
 	}
 	return h.main.err
 }
+
+// libraryFrames are the frames run info leaves out on top of a paused
+// task's stack: those of this module's library (the hub, and the layers
+// built on it), above which is the user's call that waits.
+var libraryFrames = coro.ModuleFrames(reflect.TypeFor[hub]().PkgPath())
 
 // spawnConfig is what SpawnOptions set.
 type spawnConfig struct {

@@ -3,6 +3,7 @@ package gen
 import (
 	"errors"
 	"iter"
+	"path"
 	"reflect"
 
 	"github.com/corio-go/corio/internal/coro"
@@ -42,11 +43,17 @@ func New[Y, S, R any](body func(y *Yielder[Y, S]) (R, error)) *Generator[Y, S, R
 		ErrExit:    ErrGeneratorExit,
 		CheckStart: checkStart[S],
 		Origin:     body,
+		Library:    libraryFrames,
 	})
 	g.Resumer = &g.co.Resumer
 	g.y.co = g.co
 	return g
 }
+
+// libraryFrames are the frames Where leaves out on top of a paused body's
+// stack: this module's library (gen itself, and a hub or socket the body
+// waits in), above which is the body's call that suspended it.
+var libraryFrames = coro.ModuleFrames(path.Dir(reflect.TypeFor[StopError]().PkgPath()))
 
 // run is the coroutine's function in pull mode. The Send that runs the
 // body to its end reports the body's error, or ErrStop; later ones report

@@ -36,7 +36,7 @@ func BenchmarkCoroResume(b *testing.B) {
 // BenchmarkFiberSwitch: one round trip between two fibers (two switches).
 func BenchmarkFiberSwitch(b *testing.B) {
 	b.ReportAllocs()
-	s, root := NewSched()
+	s, root := NewSched(nil)
 	var ping, pong *Fiber
 	n := b.N
 	ping = s.New(Funcs{func() {

@@ -60,6 +60,10 @@ type Config[I any] struct {
 	// Origin is the function Where reports before the first Send (by
 	// default the Func); layers that wrap a user's function give the user's.
 	Origin any
+	// Library tells the layer's frames, which Where leaves out on top of
+	// a paused coroutine's stack (nil: only the runtime's and this
+	// package's).
+	Library FrameFilter
 }
 
 // A Coro is an asymmetric coroutine taking values of type I in and giving
@@ -308,6 +312,6 @@ func (c *Coro[I, O]) Where() Location {
 // probe records the stack of the goroutine paused in Yield, then parks it
 // again.
 func (c *Coro[I, O]) probe(struct{}) bool {
-	c.where = capture()
+	c.where = capture(c.cfg.Library)
 	return c.pullYield(struct{}{})
 }

@@ -54,12 +54,15 @@ func (p Funcs) Exit() *Fiber { return p.ExitFunc() }
 // which one runs.
 type Sched struct {
 	running *Fiber
+	library FrameFilter // the frames Where leaves out on top
 }
 
 // NewSched returns a family whose root fiber is the calling goroutine's
-// own execution, running.
-func NewSched() (*Sched, *Fiber) {
-	s := &Sched{}
+// own execution, running. library tells the frames of the layer that makes
+// the fibers, which Where leaves out (nil: only the runtime's and this
+// package's).
+func NewSched(library FrameFilter) (*Sched, *Fiber) {
+	s := &Sched{library: library}
 	root := &Fiber{sched: s, state: Running}
 	s.running = root
 	return s, root
@@ -241,7 +244,7 @@ func (f *Fiber) wokenOther() {
 			break
 		}
 		by := f.visitor
-		*f.probe = capture()
+		*f.probe = capture(f.sched.library)
 		f.probe, f.visitor = nil, nil
 		f.state = Suspended
 		f.park(by)

@@ -24,7 +24,7 @@ func (tr trail) check(t *testing.T, want ...string) {
 
 func TestFiberSwitchOrderAndExit(t *testing.T) {
 	var tr trail
-	s, root := coro.NewSched()
+	s, root := coro.NewSched(nil)
 	var a, b *coro.Fiber
 	a = s.New(coro.Funcs{BodyFunc: func() {
 		tr.add("a1")
@@ -60,7 +60,7 @@ func TestFiberSwitchOrderAndExit(t *testing.T) {
 // must hand control on to the fiber that Exit chose.
 func TestFiberExitHandsOver(t *testing.T) {
 	var tr trail
-	s, root := coro.NewSched()
+	s, root := coro.NewSched(nil)
 	var a, b, c *coro.Fiber
 	a = s.New(coro.Funcs{BodyFunc: func() {
 		a.Switch(b) // b's goroutine starts; a waits in b's port... no: root waits in a's
@@ -82,7 +82,7 @@ func TestFiberExitHandsOver(t *testing.T) {
 }
 
 func TestFiberPanicIsKept(t *testing.T) {
-	s, root := coro.NewSched()
+	s, root := coro.NewSched(nil)
 	boom := errors.New("boom")
 	f := s.New(coro.Funcs{BodyFunc: func() { panic(boom) }, ExitFunc: func() *coro.Fiber { return root }})
 	root.Switch(f)
@@ -94,7 +94,7 @@ func TestFiberPanicIsKept(t *testing.T) {
 
 func TestFiberUnwindRunsDeferredCalls(t *testing.T) {
 	var tr trail
-	s, root := coro.NewSched()
+	s, root := coro.NewSched(nil)
 	var f *coro.Fiber
 	f = s.New(coro.Funcs{BodyFunc: func() {
 		defer tr.add("deferred ran")
@@ -114,7 +114,7 @@ func TestFiberUnwindRunsDeferredCalls(t *testing.T) {
 }
 
 func TestFiberWhere(t *testing.T) {
-	s, root := coro.NewSched()
+	s, root := coro.NewSched(nil)
 	var f *coro.Fiber
 	body := func() {
 		fiberWait(f, root)
@@ -144,7 +144,7 @@ func fiberWait(f, to *coro.Fiber) { f.Switch(to) }
 
 func TestFiberRecycle(t *testing.T) {
 	var tr trail
-	s, root := coro.NewSched()
+	s, root := coro.NewSched(nil)
 	var f *coro.Fiber
 	var idle []*coro.Fiber
 	var progs []coro.Program

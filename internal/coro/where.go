@@ -41,32 +41,58 @@ func (l Location) Stack() string {
 	return b.String()
 }
 
-// libraryPrefixes are the packages whose frames sit between a user's call
-// and the switch; a location starts at the first frame outside them.
-var libraryPrefixes = [...]string{
-	"runtime.",
-	"iter.",
-	"github.com/corio-go/corio.",
-	"github.com/corio-go/corio/internal/coro.",
-	"github.com/corio-go/corio/internal/poll.",
-	"github.com/corio-go/corio/gen.",
-	"github.com/corio-go/corio/greenlet.",
-	"github.com/corio-go/corio/cnet.",
-	"github.com/corio-go/corio/chttp.",
+// A FrameFilter tells the frames a Location leaves out on top: those of
+// the library whose calls sit between a user's call and the switch. It is
+// given the frame's function name, as runtime.Frame.Function spells it.
+// The layer that makes coroutines gives it (Config.Library, NewSched):
+// this package knows nothing of the layers above it. The runtime's
+// frames, iter's and this package's own are always left out.
+type FrameFilter func(function string) bool
+
+// ModuleFrames is the FrameFilter of a library that is a whole module: the
+// frames of every package under module, except its commands (packages
+// under a cmd directory) and test packages, which are a user's code.
+func ModuleFrames(module string) FrameFilter {
+	root, sub := module+".", module+"/"
+	return func(function string) bool {
+		if strings.HasPrefix(function, root) {
+			return true
+		}
+		rest, ok := strings.CutPrefix(function, sub)
+		if !ok {
+			return false
+		}
+		// The package path ends at the first dot after its last slash;
+		// type arguments and receivers, which may hold slashes, come later.
+		pkg := rest
+		if i := strings.IndexAny(pkg, "(["); i >= 0 {
+			pkg = pkg[:i]
+		}
+		slash := max(strings.LastIndexByte(pkg, '/'), 0)
+		if j := strings.IndexByte(pkg[slash:], '.'); j >= 0 {
+			pkg = pkg[:slash+j]
+		}
+		return !strings.HasSuffix(pkg, "_test") && pkg != "cmd" && !strings.HasPrefix(pkg, "cmd/") && !strings.Contains(pkg, "/cmd/")
+	}
 }
 
-func isLibrary(function string) bool {
-	for _, p := range libraryPrefixes {
+// ownFrames is the prefix of this package's functions.
+var ownFrames = reflect.TypeFor[Location]().PkgPath() + "."
+
+// isLibrary reports whether a frame of function is left out of a
+// Location, with library the layer's filter (nil: none).
+func isLibrary(function string, library FrameFilter) bool {
+	for _, p := range [...]string{"runtime.", "iter.", ownFrames} {
 		if strings.HasPrefix(function, p) {
 			return true
 		}
 	}
-	return false
+	return library != nil && library(function)
 }
 
 // capture records the calling goroutine's stack from the first frame
-// outside corio down to the coroutine's entry.
-func capture() Location {
+// outside the library down to the coroutine's entry.
+func capture(library FrameFilter) Location {
 	pcs := make([]uintptr, 64)
 	n := runtime.Callers(2, pcs)
 	frames := runtime.CallersFrames(pcs[:n])
@@ -77,7 +103,7 @@ func capture() Location {
 		if strings.HasPrefix(f.Function, "iter.Pull") || f.Function == "runtime.goexit" {
 			break // the coroutine's entry: below is the runtime's
 		}
-		if top && isLibrary(f.Function) {
+		if top && isLibrary(f.Function, library) {
 			if !more {
 				break
 			}

@@ -63,3 +63,29 @@ func TestWhereDeep(t *testing.T) {
 }
 
 func deepWait(c *coro.Coro[int, int]) { c.Yield(0) }
+
+// ModuleFrames leaves out a module's library packages, not its commands
+// or test packages, nor anything outside it.
+func TestModuleFrames(t *testing.T) {
+	lib := coro.ModuleFrames("example.com/m")
+	for fn, want := range map[string]bool{
+		"example.com/m.Run":                     true,
+		"example.com/m.(*task).waitIn":          true,
+		"example.com/m/net.(*Conn).Read":        true,
+		"example.com/m/internal/poll.(*P).Wait": true,
+		"example.com/m/net/http.Get.func1":      true,
+		"example.com/m/gen.(*Y[go.shape.struct { F example.com/m_test/x.T }]).Yield": true,
+		"example.com/m/gen.Map[example.com/m/cmd/x.T]":                               true,
+		"example.com/m_test.TestX.func1":                                             false,
+		"example.com/m/net_test.TestY":                                               false,
+		"example.com/m/cmd/tool.main":                                                false,
+		"example.com/m/cmd/tool/internal/tour.Run":                                   false,
+		"example.com/mod.Run":                                                        false,
+		"example.com/other.Run":                                                      false,
+		"main.main":                                                                  false,
+	} {
+		if got := lib(fn); got != want {
+			t.Errorf("ModuleFrames(example.com/m)(%q) = %v, want %v", fn, got, want)
+		}
+	}
+}
