@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -152,50 +151,6 @@ func (h *hub) spawn(t *task, ctx context.Context, parent *task, fn func(context.
 	h.ready.pushBack(t)
 }
 
-// Body is the task's work, run on its fiber (coro.Program).
-func (t *task) Body() {
-	if h := t.hub; h.watch != nil {
-		h.watch.enter(t.fiber)
-	}
-	t.err = t.run(&t.ctx)
-}
-
-// Exit records the end of the task's body and picks who runs next
-// (coro.Program).
-func (t *task) Exit() *coro.Fiber {
-	err := t.err
-	switch {
-	case t.fiber.Failure() != nil:
-		err = t.fiber.Failure()
-	case t.fiber.Unwound():
-		if err = t.ctx.Err(); err == nil {
-			err = ErrHubClosed
-		}
-	}
-	h := t.hub
-	f := t.fiber
-	t.fiber = nil
-	h.finish(t, err)
-	if t == h.main {
-		h.budget = 0 // Run ends now: the others run no further
-	}
-	if !h.stopping && len(h.idleFibers) < maxIdleFibers {
-		f.Recycle()
-		h.idleFibers = append(h.idleFibers, f)
-	} else if h.watch != nil {
-		delete(h.watch.goids, f) // its goroutine ends
-	}
-	return h.pickNext()
-}
-
-// displayName is the name, or task-<id> for a task given none.
-func (t *task) displayName() string {
-	if t.more != nil && t.more.name != "" {
-		return t.more.name
-	}
-	return "task-" + strconv.FormatUint(t.id, 10)
-}
-
 // pickNext takes the next task of the round from the ready queue and
 // makes it the running one; with the round's budget spent, it gives the
 // hub's own fiber, whose loop fires timers and polls before the next
@@ -264,15 +219,7 @@ func (h *hub) finish(t *task, err error) {
 	t.ended.Store(true)
 	t.err = err
 	h.live.remove(t, liveLinks)
-	// A task unwound at shutdown ends inside a wait: take it off the lists.
-	if t.waitList != nil {
-		t.waitList.removeWait(t)
-	}
-	if c := t.waitCtx; c != nil {
-		c.waiters.removeCtx(t)
-		t.waitCtx = nil
-	}
-	h.timers.remove(&t.timer)
+	h.unhook(t) // a task unwound at shutdown ends inside a wait
 	t.ctx.detach()
 	if g := t.group; g != nil {
 		g.leave(t)
@@ -295,6 +242,14 @@ func (h *hub) wake(t *task, err error) {
 		return
 	}
 	t.wakeErr = err
+	h.unhook(t)
+	t.state = TaskReady
+	h.ready.pushBack(t)
+}
+
+// unhook takes t out of everything its wait put it in: the wait list, its
+// context's waiters, the timers.
+func (h *hub) unhook(t *task) {
 	if t.waitList != nil {
 		t.waitList.removeWait(t)
 	}
@@ -303,8 +258,6 @@ func (h *hub) wake(t *task, err error) {
 		t.waitCtx = nil
 	}
 	h.timers.remove(&t.timer)
-	t.state = TaskReady
-	h.ready.pushBack(t)
 }
 
 // wakeChecked wakes t, a waiter to whom nothing is handed, with err or,
@@ -315,15 +268,6 @@ func (h *hub) wakeChecked(t *task, err error) {
 		err = cerr
 	}
 	h.wake(t, err)
-}
-
-// waitCancelled is the error of the context t's wait watches, if it has
-// been cancelled (from any goroutine: the error is set at once), or nil.
-func (t *task) waitCancelled() error {
-	if c := t.waitCtx; c != nil {
-		return c.Err()
-	}
-	return nil
 }
 
 // settle does the waking of the cancellations made from anywhere (Kill,

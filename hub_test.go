@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/corio-go/corio"
-	"github.com/corio-go/corio/internal/leakcheck"
+	"github.com/corio-go/corio/internal/fixture/leakcheck"
 )
 
 var errBoom = errors.New("boom")

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/corio-go/corio"
-	"github.com/corio-go/corio/internal/leakcheck"
+	"github.com/corio-go/corio/internal/fixture/leakcheck"
 )
 
 func TestBlockingLetsTheHubRun(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/corio-go/corio"
-	"github.com/corio-go/corio/internal/stackprobe"
+	"github.com/corio-go/corio/internal/fixture/stackprobe"
 )
 
 // A task parked in a wait must hold no more than the runtime's smallest

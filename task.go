@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/corio-go/corio/internal/coro"
@@ -313,4 +314,57 @@ func (t *task) OnError(fn func(error)) {
 			fn(t.err)
 		}
 	})
+}
+
+// Body is the task's work, run on its fiber (coro.Program).
+func (t *task) Body() {
+	if h := t.hub; h.watch != nil {
+		h.watch.enter(t.fiber)
+	}
+	t.err = t.run(&t.ctx)
+}
+
+// Exit records the end of the task's body and picks who runs next
+// (coro.Program).
+func (t *task) Exit() *coro.Fiber {
+	err := t.err
+	switch {
+	case t.fiber.Failure() != nil:
+		err = t.fiber.Failure()
+	case t.fiber.Unwound():
+		if err = t.ctx.Err(); err == nil {
+			err = ErrHubClosed
+		}
+	}
+	h := t.hub
+	f := t.fiber
+	t.fiber = nil
+	h.finish(t, err)
+	if t == h.main {
+		h.budget = 0 // Run ends now: the others run no further
+	}
+	if !h.stopping && len(h.idleFibers) < maxIdleFibers {
+		f.Recycle()
+		h.idleFibers = append(h.idleFibers, f)
+	} else if h.watch != nil {
+		delete(h.watch.goids, f) // its goroutine ends
+	}
+	return h.pickNext()
+}
+
+// displayName is the name, or task-<id> for a task given none.
+func (t *task) displayName() string {
+	if t.more != nil && t.more.name != "" {
+		return t.more.name
+	}
+	return "task-" + strconv.FormatUint(t.id, 10)
+}
+
+// waitCancelled is the error of the context t's wait watches, if it has
+// been cancelled (from any goroutine: the error is set at once), or nil.
+func (t *task) waitCancelled() error {
+	if c := t.waitCtx; c != nil {
+		return c.Err()
+	}
+	return nil
 }

@@ -101,3 +101,39 @@ func (t *task) parkForeign(ctx context.Context) error {
 	t.wakeErr = nil
 	return err
 }
+
+// A foreignWatch is a context from outside the hub whose cancellation the
+// hub waits for, through context.AfterFunc and the inbox.
+type foreignWatch struct {
+	ctx  context.Context
+	stop func() bool // the context.AfterFunc's stop, when a context watches it
+}
+
+func (h *hub) watchForeign(ctx context.Context) *foreignWatch {
+	w := &foreignWatch{ctx: ctx}
+	h.foreign = append(h.foreign, w)
+	return w
+}
+
+func (h *hub) unwatchForeign(w *foreignWatch) {
+	for i, x := range h.foreign {
+		if x == w {
+			last := len(h.foreign) - 1
+			h.foreign[i] = h.foreign[last]
+			h.foreign[last] = nil
+			h.foreign = h.foreign[:last]
+			return
+		}
+	}
+}
+
+// foreignEnded reports whether a watched foreign context has ended, so
+// that the news is on its way to the hub.
+func (h *hub) foreignEnded() bool {
+	for _, w := range h.foreign {
+		if w.ctx.Err() != nil {
+			return true
+		}
+	}
+	return false
+}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/chttp"
-	"github.com/corio-go/corio/internal/demosite"
+	"github.com/corio-go/corio/internal/fixture/demosite"
 )
 
 // benchSite serves a page of about 2 KB with no latency, on a hub of its

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/corio-go/corio"
-	"github.com/corio-go/corio/internal/leakcheck"
+	"github.com/corio-go/corio/internal/fixture/leakcheck"
 )
 
 // A body closed with little left is drained and its connection reused;

@@ -19,7 +19,7 @@ import (
 
 	"github.com/corio-go/corio/chttp"
 	"github.com/corio-go/corio/cnet"
-	"github.com/corio-go/corio/internal/leakcheck"
+	"github.com/corio-go/corio/internal/fixture/leakcheck"
 )
 
 // A proxy is a test proxy: plain requests it answers itself, naming what

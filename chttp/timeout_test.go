@@ -13,7 +13,7 @@ import (
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/chttp"
 	"github.com/corio-go/corio/cnet"
-	"github.com/corio-go/corio/internal/leakcheck"
+	"github.com/corio-go/corio/internal/fixture/leakcheck"
 )
 
 // stall answers nothing until the client goes away.

@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/corio-go/corio/internal/leakcheck"
+	"github.com/corio-go/corio/internal/fixture/leakcheck"
 )
 
 func TestTLS(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/chttp"
-	"github.com/corio-go/corio/internal/leakcheck"
+	"github.com/corio-go/corio/internal/fixture/leakcheck"
 )
 
 // Sequential requests share one connection; concurrent ones under

@@ -19,8 +19,8 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
-	"github.com/corio-go/corio/internal/leakcheck"
-	seedserver "github.com/corio-go/corio/internal/upper"
+	"github.com/corio-go/corio/internal/fixture/leakcheck"
+	seedserver "github.com/corio-go/corio/internal/fixture/upper"
 )
 
 // run runs main on a hub (virtual clock: the sockets here talk to tasks of

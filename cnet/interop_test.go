@@ -19,7 +19,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
-	seedserver "github.com/corio-go/corio/internal/upper"
+	seedserver "github.com/corio-go/corio/internal/fixture/upper"
 )
 
 // A client of package net, on plain goroutines, against a cnet server.

@@ -43,13 +43,36 @@ func Listen(ctx context.Context, network, address string) (*Listener, error) {
 
 // Listen is the package's Listen with lc's settings.
 func (lc ListenConfig) Listen(ctx context.Context, network, address string) (*Listener, error) {
-	fail := func(err error) (*Listener, error) {
-		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
+	switch network {
+	case "tcp", "tcp4", "tcp6", "unix":
+	default:
+		return nil, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
+	}
+	fd, _, laddr, err := bindSocket(ctx, network, address, unix.SOCK_STREAM, lc.ReusePort)
+	if err != nil {
+		return nil, err
+	}
+	l := &Listener{fd: fd, network: network, addr: laddr}
+	if network == "unix" {
+		l.unlink = address
+	}
+	return l, nil
+}
+
+// bindSocket makes a socket of kind (unix.SOCK_STREAM, which then
+// listens, or SOCK_DGRAM) on the hub of ctx, bound to address, for the
+// IP or Unix network, already checked by the caller to be of that kind.
+// It returns the socket, its address family and the address it is bound
+// to, or an error as package net words a failed listen.
+func bindSocket(ctx context.Context, network, address string, kind int, reusePort bool) (*corio.FD, int, net.Addr, error) {
+	fail := func(err error) (*corio.FD, int, net.Addr, error) {
+		return nil, 0, nil, &net.OpError{Op: "listen", Net: network, Err: err}
 	}
 	var fam int
 	var sa unix.Sockaddr
-	switch network {
-	case "tcp", "tcp4", "tcp6":
+	if network == "unix" || network == "unixgram" {
+		fam, sa = unix.AF_UNIX, &unix.SockaddrUnix{Name: address}
+	} else {
 		ap, err := listenAddr(ctx, network, address)
 		if err != nil {
 			return fail(err)
@@ -58,28 +81,23 @@ func (lc ListenConfig) Listen(ctx context.Context, network, address string) (*Li
 			return fail(err)
 		}
 		sa = sockaddr(fam, ap)
-	case "unix":
-		fam, sa = unix.AF_UNIX, &unix.SockaddrUnix{Name: address}
-	default:
-		return fail(net.UnknownNetworkError(network))
 	}
-	fd, err := socket(ctx, fam, unix.SOCK_STREAM)
+	fd, err := socket(ctx, fam, kind)
 	if err != nil {
 		return fail(err)
 	}
-	if err := bindListen(fd.Sysfd(), fam, sa, lc.ReusePort); err != nil {
+	if err := bindOn(fd.Sysfd(), fam, kind, sa, reusePort); err != nil {
 		fd.Close()
 		return fail(err)
 	}
-	l := &Listener{fd: fd, network: network}
-	if s, err := unix.Getsockname(fd.Sysfd()); err == nil {
-		l.addr = netAddr(network, s)
-	}
 	if fam == unix.AF_UNIX {
-		l.unlink = address
-		l.addr = &net.UnixAddr{Name: address, Net: "unix"}
+		return fd, fam, &net.UnixAddr{Name: address, Net: network}, nil
 	}
-	return l, nil
+	var laddr net.Addr
+	if s, err := unix.Getsockname(fd.Sysfd()); err == nil {
+		laddr = netAddr(network, s)
+	}
+	return fd, fam, laddr, nil
 }
 
 // listenAddr resolves a TCP listening address; an empty host means every
@@ -107,15 +125,17 @@ func listenAddr(ctx context.Context, network, address string) (netip.AddrPort, e
 	return addrs[0], nil
 }
 
-func bindListen(s, fam int, sa unix.Sockaddr, reusePort bool) error {
-	if fam != unix.AF_UNIX {
+// bindOn sets a new socket's options, binds it to sa and, for a stream
+// socket, listens.
+func bindOn(s, fam, kind int, sa unix.Sockaddr, reusePort bool) error {
+	if fam != unix.AF_UNIX && kind == unix.SOCK_STREAM {
 		if err := unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 			return os.NewSyscallError("setsockopt", err)
 		}
-		if reusePort {
-			if err := unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
-				return os.NewSyscallError("setsockopt", err)
-			}
+	}
+	if reusePort {
+		if err := unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+			return os.NewSyscallError("setsockopt", err)
 		}
 	}
 	if fam == unix.AF_INET6 {
@@ -124,8 +144,10 @@ func bindListen(s, fam int, sa unix.Sockaddr, reusePort bool) error {
 	if err := unix.Bind(s, sa); err != nil {
 		return os.NewSyscallError("bind", err)
 	}
-	if err := unix.Listen(s, listenBacklog); err != nil {
-		return os.NewSyscallError("listen", err)
+	if kind == unix.SOCK_STREAM {
+		if err := unix.Listen(s, listenBacklog); err != nil {
+			return os.NewSyscallError("listen", err)
+		}
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
-	seedserver "github.com/corio-go/corio/internal/upper"
+	seedserver "github.com/corio-go/corio/internal/fixture/upper"
 )
 
 // TestManyConnections holds 10,000 connections open at once on one hub,

@@ -28,44 +28,18 @@ var _ net.PacketConn = (*PacketConn)(nil)
 // ListenPacket opens a datagram socket on address for network ("udp",
 // "udp4", "udp6" or "unixgram") on the hub of ctx, like net.ListenPacket.
 func ListenPacket(ctx context.Context, network, address string) (*PacketConn, error) {
-	fail := func(err error) (*PacketConn, error) {
-		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
-	}
-	var fam int
-	var sa unix.Sockaddr
 	switch network {
-	case "udp", "udp4", "udp6":
-		ap, err := listenAddr(ctx, network, address)
-		if err != nil {
-			return fail(err)
-		}
-		if fam, err = family(network, ap.Addr()); err != nil {
-			return fail(err)
-		}
-		sa = sockaddr(fam, ap)
-	case "unixgram":
-		fam, sa = unix.AF_UNIX, &unix.SockaddrUnix{Name: address}
+	case "udp", "udp4", "udp6", "unixgram":
 	default:
-		return fail(net.UnknownNetworkError(network))
+		return nil, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
 	}
-	fd, err := socket(ctx, fam, unix.SOCK_DGRAM)
+	fd, fam, laddr, err := bindSocket(ctx, network, address, unix.SOCK_DGRAM, false)
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
-	if fam == unix.AF_INET6 {
-		unix.SetsockoptInt(fd.Sysfd(), unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 0)
-	}
-	if err := unix.Bind(fd.Sysfd(), sa); err != nil {
-		fd.Close()
-		return fail(os.NewSyscallError("bind", err))
-	}
-	p := &PacketConn{fd: fd, network: network, fam: fam}
-	if s, err := unix.Getsockname(fd.Sysfd()); err == nil {
-		p.laddr = netAddr(network, s)
-	}
-	if fam == unix.AF_UNIX {
+	p := &PacketConn{fd: fd, network: network, fam: fam, laddr: laddr}
+	if network == "unixgram" {
 		p.unlink = address
-		p.laddr = &net.UnixAddr{Name: address, Net: "unixgram"}
 	}
 	return p, nil
 }

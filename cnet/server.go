@@ -71,96 +71,89 @@ var ErrServerClosed = errors.New("cnet: server closed")
 // Start starts the hubs and their listeners and returns once the server
 // accepts connections (or with the first error, nothing left running).
 func (s *StreamServer) Start() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.started {
-		return errors.New("cnet: StreamServer started twice")
+	hubs, err := s.start()
+	if err != nil && hubs != nil {
+		// The hubs started before the failure are stopped: wait for them
+		// outside the lock (their ends may take it), then report.
+		hubs.Wait()
+		close(s.done)
 	}
-	if s.Handler == nil {
-		return errors.New("cnet: StreamServer has no Handler")
+	return err
+}
+
+// serverConfig is a StreamServer's configuration, checked, with defaults.
+type serverConfig struct {
+	network string
+	hubs    int
+	single  bool // one hub accepts and hands connections to the others
+}
+
+// config checks the server's fields and fills in the defaults.
+func (s *StreamServer) config() (serverConfig, error) {
+	switch {
+	case s.started:
+		return serverConfig{}, errors.New("cnet: StreamServer started twice")
+	case s.Handler == nil:
+		return serverConfig{}, errors.New("cnet: StreamServer has no Handler")
+	case s.MaxConns < 0:
+		return serverConfig{}, fmt.Errorf("cnet: StreamServer.MaxConns is %d; want 0 (no bound) or more", s.MaxConns)
 	}
-	if s.MaxConns < 0 {
-		return fmt.Errorf("cnet: StreamServer.MaxConns is %d; want 0 (no bound) or more", s.MaxConns)
-	}
-	network := s.Network
-	switch network {
+	cfg := serverConfig{network: s.Network, hubs: s.Hubs}
+	switch cfg.network {
 	case "":
-		network = "tcp"
+		cfg.network = "tcp"
 	case "tcp", "tcp4", "tcp6", "unix":
 	default:
-		return fmt.Errorf("cnet: StreamServer.Network %q; want tcp, tcp4, tcp6 or unix", network)
+		return serverConfig{}, fmt.Errorf("cnet: StreamServer.Network %q; want tcp, tcp4, tcp6 or unix", cfg.network)
 	}
-	n := s.Hubs
-	if n <= 0 {
-		n = runtime.GOMAXPROCS(0)
+	if cfg.hubs <= 0 {
+		cfg.hubs = runtime.GOMAXPROCS(0)
 	}
-	single := s.SingleAcceptor || network == "unix" || !reusePortBalances || !reusePortAvailable()
+	cfg.single = s.SingleAcceptor || cfg.network == "unix" || !reusePortBalances || !reusePortAvailable()
+	return cfg, nil
+}
+
+// startOrder is the order the hubs start in. With a listener per hub, hub
+// 0 listens first and the others take the port it got. With one acceptor,
+// hub 0 accepts and starts last, once the hubs it hands connections to
+// are up.
+func (cfg serverConfig) startOrder() []int {
+	order := make([]int, 0, cfg.hubs)
+	first := 0
+	if cfg.single {
+		first = 1
+	}
+	for i := first; i < cfg.hubs; i++ {
+		order = append(order, i)
+	}
+	if cfg.single {
+		order = append(order, 0)
+	}
+	return order
+}
+
+// start does Start's work under the lock. On an error after some hubs
+// started, it stops them and returns their WaitGroup for Start to wait on.
+func (s *StreamServer) start() (*sync.WaitGroup, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cfg, err := s.config()
+	if err != nil {
+		return nil, err
+	}
 	s.started = true
 	s.done = make(chan struct{})
-	s.hubs = make([]*serverHub, n)
+	s.hubs = make([]*serverHub, cfg.hubs)
 	for i := range s.hubs {
 		s.hubs[i] = &serverHub{}
 	}
-	// With a listener per hub, hub 0 listens first and the others take the
-	// port it got. With one acceptor, hub 0 accepts and starts last, once
-	// the hubs it hands connections to are up.
-	order := make([]int, 0, n)
-	if single {
-		for i := 1; i < n; i++ {
-			order = append(order, i)
-		}
-		order = append(order, 0)
-	} else {
-		for i := range n {
-			order = append(order, i)
-		}
-	}
-	addr := s.Addr
 	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for _, i := range order {
-		sh := s.hubs[i]
-		var serve func(ctx context.Context, up chan<- error) error
-		switch {
-		case !single:
-			limit := 0
-			if s.MaxConns > 0 {
-				limit = max(1, (s.MaxConns+n-1)/n)
-			}
-			serve = func(ctx context.Context, up chan<- error) error {
-				return s.serveListener(ctx, sh, network, addr, limit, up)
-			}
-		case i == 0:
-			serve = func(ctx context.Context, up chan<- error) error {
-				return s.serveAcceptor(ctx, sh, network, addr, up)
-			}
-		default:
-			serve = func(ctx context.Context, up chan<- error) error {
-				return s.serveHandedOver(ctx, sh, up)
-			}
-		}
-		up := make(chan error, 1)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = corio.Run(context.Background(), func(ctx context.Context) error { return serve(ctx, up) })
-			select {
-			case up <- errs[i]: // it ended before it was up
-			default:
-			}
-		}()
-		if err := <-up; err != nil {
+	errs := make([]error, cfg.hubs)
+	for _, i := range cfg.startOrder() {
+		if err := s.startHub(i, cfg, &wg, &errs[i]); err != nil {
 			s.stopLocked()
-			s.mu.Unlock()
-			wg.Wait()
-			s.mu.Lock()
 			s.err = err
-			close(s.done)
-			return err
-		}
-		if sh.l != nil && s.addr == nil { // the others listen on the port the first one got
-			s.addr = sh.l.Addr()
-			addr = s.addr.String()
+			return &wg, err
 		}
 	}
 	go func() {
@@ -168,7 +161,59 @@ func (s *StreamServer) Start() error {
 		s.err = errors.Join(errs...)
 		close(s.done)
 	}()
+	return &wg, nil
+}
+
+// startHub starts hub i on a goroutine of its own, whose end is recorded
+// in *errp, and returns once it serves, or with the error that kept it
+// from it.
+func (s *StreamServer) startHub(i int, cfg serverConfig, wg *sync.WaitGroup, errp *error) error {
+	serve := s.hubMain(i, cfg)
+	up := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		*errp = corio.Run(context.Background(), func(ctx context.Context) error { return serve(ctx, up) })
+		select {
+		case up <- *errp: // it ended before it was up
+		default:
+		}
+	}()
+	if err := <-up; err != nil {
+		return err
+	}
+	if l := s.hubs[i].l; l != nil && s.addr == nil {
+		s.addr = l.Addr() // the others listen on the port the first one got
+	}
 	return nil
+}
+
+// hubMain is the main task of hub i: a listener of its own, the single
+// acceptor, or a hub served by it. It sends nil on up once it serves.
+func (s *StreamServer) hubMain(i int, cfg serverConfig) func(ctx context.Context, up chan<- error) error {
+	sh := s.hubs[i]
+	addr := s.Addr
+	if s.addr != nil {
+		addr = s.addr.String()
+	}
+	switch {
+	case !cfg.single:
+		limit := 0
+		if s.MaxConns > 0 {
+			limit = max(1, (s.MaxConns+cfg.hubs-1)/cfg.hubs)
+		}
+		return func(ctx context.Context, up chan<- error) error {
+			return s.serveListener(ctx, sh, cfg.network, addr, limit, up)
+		}
+	case i == 0:
+		return func(ctx context.Context, up chan<- error) error {
+			return s.serveAcceptor(ctx, sh, cfg.network, addr, up)
+		}
+	default:
+		return func(ctx context.Context, up chan<- error) error {
+			return s.serveHandedOver(ctx, sh, up)
+		}
+	}
 }
 
 func (s *StreamServer) logf(format string, args ...any) {

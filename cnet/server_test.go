@@ -20,8 +20,8 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
-	"github.com/corio-go/corio/internal/leakcheck"
-	seedserver "github.com/corio-go/corio/internal/upper"
+	"github.com/corio-go/corio/internal/fixture/leakcheck"
+	seedserver "github.com/corio-go/corio/internal/fixture/upper"
 )
 
 // upper is the seed's handler: read up to 1024 bytes, answer them

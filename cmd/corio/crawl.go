@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/corio-go/corio"
-	"github.com/corio-go/corio/internal/crawl"
-	"github.com/corio-go/corio/internal/demosite"
+	"github.com/corio-go/corio/cmd/corio/internal/crawl"
+	"github.com/corio-go/corio/internal/fixture/demosite"
 )
 
 // crawlOptions are `corio crawl`'s flags beyond the crawl's Config.

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/corio-go/corio/internal/demosite"
-	"github.com/corio-go/corio/internal/leakcheck"
+	"github.com/corio-go/corio/internal/fixture/demosite"
+	"github.com/corio-go/corio/internal/fixture/leakcheck"
 )
 
 // startSite serves a small demo site with no latency for the test.
@@ -58,7 +58,7 @@ func TestCrawlText(t *testing.T) {
 	}
 	// Lines come as pages end: "/" first (every other page is found in
 	// it), the rest in an order the site's goroutines decide. The exact
-	// order on the virtual clock is internal/crawl's test.
+	// order on the virtual clock is cmd/corio/internal/crawl's test.
 	if len(urls) > 0 {
 		slices.Sort(urls[1:])
 	}

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/corio-go/corio/internal/loadgen"
+	"github.com/corio-go/corio/cmd/corio/internal/loadgen"
 )
 
 // runLoad is `corio load`: the seed's 500-client program as a load

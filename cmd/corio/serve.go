@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/corio-go/corio/cnet"
-	"github.com/corio-go/corio/internal/upper"
+	"github.com/corio-go/corio/internal/fixture/upper"
 )
 
 // runServe is `corio serve`: the seed's server, which answers everything a

@@ -6,7 +6,7 @@ import (
 	"net"
 	"testing"
 
-	"github.com/corio-go/corio/internal/stackprobe"
+	"github.com/corio-go/corio/internal/fixture/stackprobe"
 )
 
 // An idle connection of corio serve (the seed's loop, its task parked in

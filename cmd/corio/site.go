@@ -10,7 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/corio-go/corio/internal/demosite"
+	"github.com/corio-go/corio/internal/fixture/demosite"
 )
 
 // runSite is `corio site`: the demo site crawl uses with no URL, served

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/corio-go/corio/internal/tour"
+	"github.com/corio-go/corio/cmd/corio/internal/tour"
 )
 
 // runTour lists the tour's entries, runs one by name, or runs them all.

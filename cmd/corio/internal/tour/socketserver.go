@@ -9,9 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/corio-go/corio/cmd/corio/internal/loadgen"
 	"github.com/corio-go/corio/cnet"
-	"github.com/corio-go/corio/internal/loadgen"
-	"github.com/corio-go/corio/internal/upper"
+	"github.com/corio-go/corio/internal/fixture/upper"
 )
 
 // SocketServer is the seed's second application: a server that answers

@@ -13,10 +13,10 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/chttp"
+	"github.com/corio-go/corio/cmd/corio/internal/crawl"
 	"github.com/corio-go/corio/cnet"
-	"github.com/corio-go/corio/internal/crawl"
-	"github.com/corio-go/corio/internal/demosite"
-	"github.com/corio-go/corio/internal/leakcheck"
+	"github.com/corio-go/corio/internal/fixture/demosite"
+	"github.com/corio-go/corio/internal/fixture/leakcheck"
 )
 
 // crawlSite serves site on a listener of the hub and crawls it from the

@@ -9,7 +9,7 @@ import (
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/chttp"
 	"github.com/corio-go/corio/cnet"
-	"github.com/corio-go/corio/internal/demosite"
+	"github.com/corio-go/corio/internal/fixture/demosite"
 )
 
 // crawlerSites stand for the seed's three web sites; the built-in demo

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/corio-go/corio/internal/tour"
+	"github.com/corio-go/corio/cmd/corio/internal/tour"
 )
 
 func TestEntriesAreFoundByName(t *testing.T) {

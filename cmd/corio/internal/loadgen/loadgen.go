@@ -19,7 +19,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
-	"github.com/corio-go/corio/internal/upper"
+	"github.com/corio-go/corio/internal/fixture/upper"
 )
 
 // Config is one load run.

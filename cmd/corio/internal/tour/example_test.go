@@ -3,7 +3,7 @@ package tour_test
 import (
 	"os"
 
-	"github.com/corio-go/corio/internal/tour"
+	"github.com/corio-go/corio/cmd/corio/internal/tour"
 )
 
 func ExampleFrames() {
