@@ -62,10 +62,16 @@ func (c *Conn) opError(op string, err error) error {
 	return &net.OpError{Op: op, Net: c.network, Source: c.laddr, Addr: c.raddr, Err: err}
 }
 
+// taskContext, the nil context, tells readContext and writeContext to wait
+// with the running task's own context, as corio.FD's WaitRead does: Read
+// and Write take no context, and looking the task up would cost their hot
+// path a call.
+var taskContext context.Context
+
 // Read reads up to len(b) bytes, waiting while none has arrived. It
 // returns io.EOF once the peer has closed its side and everything sent
 // has been read.
-func (c *Conn) Read(b []byte) (int, error) { return c.readContext(nil, b) }
+func (c *Conn) Read(b []byte) (int, error) { return c.readContext(taskContext, b) }
 
 // ReadContext is Read that also ends, with ctx's error, when ctx does: a
 // request's context bounds the reads made for it without a deadline to
@@ -149,7 +155,7 @@ func (c *Conn) waitIfDrained(ctx context.Context) error {
 
 // Write writes all of b, waiting while the socket's buffer is full. On an
 // error it returns how much was written before it.
-func (c *Conn) Write(b []byte) (int, error) { return c.writeContext(nil, b) }
+func (c *Conn) Write(b []byte) (int, error) { return c.writeContext(taskContext, b) }
 
 // WriteContext is Write that also ends, with ctx's error, when ctx does.
 func (c *Conn) WriteContext(ctx context.Context, b []byte) (int, error) {

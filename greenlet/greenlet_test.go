@@ -334,8 +334,7 @@ func TestGeneratorInsideGreenlet(t *testing.T) {
 	var ev events
 	main := greenlet.Main()
 	defer main.Close()
-	var g *greenlet.Greenlet
-	g = main.New(func(self *greenlet.Greenlet, args ...any) (any, error) {
+	g := main.New(func(self *greenlet.Greenlet, args ...any) (any, error) {
 		counter := gen.New(func(y *gen.Yielder[int, struct{}]) (int, error) {
 			got, _ := self.Switch(main, "from inside the generator")
 			ev.log("generator resumed with " + got[0].(string))

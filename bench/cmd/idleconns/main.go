@@ -31,4 +31,9 @@ func main() {
 	}
 	fmt.Println("ready")
 	io.Copy(io.Discard, os.Stdin)
+	// Closed only now: unreferenced, they could be collected, and a
+	// collected connection is closed by its finalizer.
+	for _, c := range conns {
+		c.Close()
+	}
 }
