@@ -282,13 +282,13 @@ func (t *Transport) asksGzip(req *http.Request) bool {
 // the request may not be sent twice.
 func rewind(req *http.Request) (io.ReadCloser, error) {
 	if !idempotent(req) {
-		return nil, errors.New("not idempotent")
+		return nil, errors.New("chttp: request is not idempotent")
 	}
 	if req.Body == nil || req.Body == http.NoBody {
 		return req.Body, nil
 	}
 	if req.GetBody == nil {
-		return nil, errors.New("body cannot be read again")
+		return nil, errors.New("chttp: request body cannot be read again")
 	}
 	return req.GetBody()
 }
