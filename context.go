@@ -37,7 +37,6 @@ type hctx struct {
 	prevSib, nextSib *hctx
 	waiters          taskList      // tasks waiting with this context
 	foreign          *foreignWatch // the watch on a foreign parent, if any
-	propagated       bool          // the hub has done the rest of the cancellation
 }
 
 // noDeadline is the deadline of a context that has none.
@@ -198,12 +197,10 @@ func (c *hctx) cancelOnHub(err error) {
 
 // propagate does, on the hub, what a cancellation does beyond setting the
 // error: wake the tasks waiting with c, cancel the contexts below, stop the
-// deadline timer and the foreign watch, and leave the parent's list.
+// deadline timer and the foreign watch, and leave the parent's list. It
+// may run more than once for a context (cancelled from anywhere, then by
+// its parent on the hub): the second run finds nothing left to do.
 func (c *hctx) propagate() {
-	if c.propagated {
-		return
-	}
-	c.propagated = true
 	err := c.Err()
 	if c.timer != nil {
 		c.task.hub.timers.remove(c.timer)

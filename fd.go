@@ -197,9 +197,7 @@ func (f *FD) wait(d *fdDir, ctx context.Context) error {
 	if d == &f.wr {
 		what = "write fd"
 	}
-	t.waitFD = int32(f.fd) + 1 // run info names the descriptor
 	err := t.waitIn(ctx, &d.waiters, what)
-	t.waitFD = 0
 	h.ioWaits--
 	if d.waiters.empty() {
 		h.timers.remove(&d.timer)

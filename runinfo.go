@@ -26,8 +26,8 @@ func (t *task) info() TaskInfo {
 	}
 	if t.state == TaskWaiting {
 		i.WaitsOn = t.waitsOn
-		if t.waitFD != 0 {
-			i.WaitsOn += " " + strconv.Itoa(int(t.waitFD-1))
+		if fd := t.waitedFD(); fd >= 0 {
+			i.WaitsOn += " " + strconv.Itoa(fd)
 		}
 		if j := t.joined(); j != nil {
 			i.WaitsOn += " " + j.String()
@@ -41,6 +41,20 @@ func (t *task) info() TaskInfo {
 		i.Where = t.hub.sched.Running().Where(t.fiber)
 	}
 	return i
+}
+
+// waitedFD is the descriptor t waits on, or -1: found by looking, as only
+// run info needs it (a field would make every task larger).
+func (t *task) waitedFD() int {
+	if t.waitList == nil {
+		return -1
+	}
+	for _, f := range t.hub.fds {
+		if f != nil && (t.waitList == &f.rd.waiters || t.waitList == &f.wr.waiters) {
+			return f.fd
+		}
+	}
+	return -1
 }
 
 // joined is the task t waits to join, if it does: found by looking, as

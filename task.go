@@ -45,12 +45,11 @@ type task struct {
 	origin uintptr     // the user's function's entry, for Where before it starts
 	run    func(ctx context.Context) error
 	state  TaskState
-	waitFD int32 // 1 + the descriptor a wait on "read fd"/"write fd" is for; 0 otherwise
-	err    error
-
 	// ended is state == TaskDone for other goroutines (Kill): written by
-	// the hub when the task ends, read from anywhere.
+	// the hub when the task ends, read from anywhere. (Beside state, in
+	// what would be padding: a task fits a smaller allocation class.)
 	ended atomic.Bool
+	err   error
 
 	// waiting
 	wakeErr  error     // why the wait ended: nil, or the context's error
