@@ -39,12 +39,14 @@ const fdClosed = 1 << 63
 
 // fdDir is one direction of an FD.
 type fdDir struct {
-	f        *FD
+	f *FD
+	// The flags share one word (an FD is in every connection: its size
+	// class counts).
 	ready    bool         // an edge came while no task waited (hub only)
 	drained  bool         // the owner saw the kernel's buffer emptied (hub only)
 	final    bool         // the peer closed: reads end without another edge (hub only)
-	deadline atomic.Int64 // hub clock; noDeadline if none
 	waiting  atomic.Bool  // a task waits: deadline changes must reach the hub
+	deadline atomic.Int64 // hub clock; noDeadline if none
 	waiters  taskList     // hub only
 	timer    timer        // fires at the deadline while a task waits (hub only)
 }

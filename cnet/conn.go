@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"time"
 
@@ -19,7 +20,11 @@ type Conn struct {
 	fd      *corio.FD
 	network string
 	laddr   net.Addr
-	raddr   net.Addr
+	// The peer's address: a TCP peer's kept compact in peer, whose
+	// net.Addr RemoteAddr makes when asked (a server holds a Conn for
+	// every connection, and few ever ask); any other in raddr.
+	peer  netip.AddrPort
+	raddr net.Addr
 }
 
 var _ net.Conn = (*Conn)(nil)
@@ -46,7 +51,9 @@ func connOf(fd *corio.FD, network string, local net.Addr, peer unix.Sockaddr) *C
 	if peer == nil {
 		peer, _ = unix.Getpeername(fd.Sysfd())
 	}
-	if peer != nil {
+	if ap, ok := tcpPeer(network, peer); ok {
+		c.peer = ap
+	} else if peer != nil {
 		c.raddr = netAddr(network, peer)
 	}
 	return c
@@ -59,7 +66,7 @@ func (c *Conn) opError(op string, err error) error {
 	if err == nil || err == io.EOF {
 		return err
 	}
-	return &net.OpError{Op: op, Net: c.network, Source: c.laddr, Addr: c.raddr, Err: err}
+	return &net.OpError{Op: op, Net: c.network, Source: c.laddr, Addr: c.RemoteAddr(), Err: err}
 }
 
 // taskContext, the nil context, tells readContext and writeContext to wait
@@ -258,7 +265,12 @@ func (c *Conn) shutdown(op string, how int) error {
 func (c *Conn) LocalAddr() net.Addr { return c.laddr }
 
 // RemoteAddr is the peer's address.
-func (c *Conn) RemoteAddr() net.Addr { return c.raddr }
+func (c *Conn) RemoteAddr() net.Addr {
+	if c.peer.IsValid() {
+		return net.TCPAddrFromAddrPort(c.peer)
+	}
+	return c.raddr
+}
 
 // SetDeadline sets the read and write deadlines (see net.Conn). It may be
 // called from any goroutine.

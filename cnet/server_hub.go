@@ -105,8 +105,13 @@ func (s *StreamServer) serveAccepted(ctx context.Context, sh *serverHub, sock in
 		unix.Close(sock)
 		return sh.l.opError(err)
 	}
-	sh.active.Add(1)
-	s.spawnHandler(ctx, sh, sh.l.conn(fd, peer), func() { sh.active.Add(-1); done() })
+	if spread {
+		// The acceptor counts its own connections too (leastLoaded).
+		sh.active.Add(1)
+		inner := done
+		done = func() { sh.active.Add(-1); inner() }
+	}
+	s.spawnHandler(ctx, sh, sh.l.conn(fd, peer), done)
 	return nil
 }
 

@@ -43,6 +43,25 @@ func sockaddr(fam int, ap netip.AddrPort) unix.Sockaddr {
 	return sa
 }
 
+// tcpPeer is the compact form of a TCP peer's kernel address, if sa is one
+// that needs no zone (a link-local IPv6 peer's goes through netAddr,
+// which names its interface): an IPv4-mapped address is unmapped, as
+// net.IP prints it.
+func tcpPeer(network string, sa unix.Sockaddr) (netip.AddrPort, bool) {
+	if isUDP(network) || network == "unix" {
+		return netip.AddrPort{}, false
+	}
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port)), true
+	case *unix.SockaddrInet6:
+		if sa.ZoneId == 0 {
+			return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), uint16(sa.Port)), true
+		}
+	}
+	return netip.AddrPort{}, false
+}
+
 // netAddr converts a kernel address to the net.Addr of network's kind.
 func netAddr(network string, sa unix.Sockaddr) net.Addr {
 	switch sa := sa.(type) {
