@@ -99,13 +99,8 @@ func TestFDWaitsForData(t *testing.T) {
 }
 
 func TestFDDeadlinesAndClose(t *testing.T) {
-	a, b := socketpair(t)
-	defer unix.Close(b)
-	err := run(t, func(ctx context.Context) error {
-		f, err := corio.NewFD(ctx, a)
-		if err != nil {
-			return err
-		}
+	runWithFD(t, func(ctx context.Context, f *corio.FD, _ int) error {
+		a := f.Sysfd()
 		start := corio.Now(ctx)
 		f.SetDeadline(start.Add(2 * time.Second))
 		if _, err := readFD(f, make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -154,9 +149,6 @@ func TestFDDeadlinesAndClose(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestFDWaitBoundedByContext(t *testing.T) {

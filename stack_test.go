@@ -13,16 +13,9 @@ import (
 // stack (see package stackprobe); cmd/corio's tests check the same of an
 // idle connection of corio serve.
 func TestParkedStacksStayMinimal(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the test binary again for each wait")
-	}
 	for _, wait := range []string{"Event.Wait", "Queue.Get", "Sleep"} {
 		t.Run(wait, func(t *testing.T) {
-			perTask := stackprobe.Run(t, "TestParkedStackProbe", wait)
-			t.Logf("%d bytes of stack per task parked in %s", perTask, wait)
-			if perTask > stackprobe.Limit {
-				t.Fatalf("a task parked in %s holds %d bytes of stack, more than the runtime's minimum %d: a wait path grew deeper", wait, perTask, stackprobe.MinStack)
-			}
+			stackprobe.Require(t, "TestParkedStackProbe", wait, "task parked in "+wait)
 		})
 	}
 }

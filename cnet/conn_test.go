@@ -54,6 +54,20 @@ func pair(ctx context.Context, network, addr string) (client, server *cnet.Conn,
 	return client, server, nil
 }
 
+// runListening runs body on a hub (see run) with a listener on addr,
+// closed after.
+func runListening(t *testing.T, network, addr string, body func(ctx context.Context, l *cnet.Listener) error) {
+	t.Helper()
+	run(t, func(ctx context.Context) error {
+		l, err := cnet.Listen(ctx, network, addr)
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		return body(ctx, l)
+	})
+}
+
 // runPair runs body on a hub (see run) with a connected client and
 // server, both closed after.
 func runPair(t *testing.T, network, addr string, body func(ctx context.Context, client, server *cnet.Conn) error) {
@@ -67,6 +81,47 @@ func runPair(t *testing.T, network, addr string, body func(ctx context.Context, 
 		defer s.Close()
 		return body(ctx, c, s)
 	})
+}
+
+// exchange sends msg on c and checks that the reply is msg upper-cased,
+// as the seed's server answers.
+func exchange(c net.Conn, msg string) error {
+	if _, err := c.Write([]byte(msg)); err != nil {
+		return err
+	}
+	reply := make([]byte, len(msg))
+	if _, err := io.ReadFull(c, reply); err != nil {
+		return err
+	}
+	if string(reply) != strings.ToUpper(msg) {
+		return fmt.Errorf("reply %q to %q", reply, msg)
+	}
+	return nil
+}
+
+// dialSilent connects to a peer of its own that accepts and says
+// nothing until it is killed (then it closes its side). The listener is
+// closed once the connection is made.
+func dialSilent(ctx context.Context) (*cnet.Conn, *corio.Task[struct{}], error) {
+	l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer l.Close()
+	peer := corio.Spawn(ctx, func(ctx context.Context) error {
+		c, err := l.AcceptConn()
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		return corio.Sleep(ctx, time.Hour) // says nothing
+	})
+	c, err := cnet.Dial(ctx, "tcp", l.Addr().String())
+	if err != nil {
+		return nil, nil, err
+	}
+	corio.Sleep(ctx, 0) // the peer has accepted
+	return c, peer, nil
 }
 
 // upperServer accepts connections and answers each read with its
@@ -89,12 +144,7 @@ func upperServer(ctx context.Context, l *cnet.Listener) error {
 }
 
 func TestRoundTripsTCP(t *testing.T) {
-	run(t, func(ctx context.Context) error {
-		l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		defer l.Close()
+	runListening(t, "tcp", "127.0.0.1:0", func(ctx context.Context, l *cnet.Listener) error {
 		corio.Spawn(ctx, func(ctx context.Context) error { return upperServer(ctx, l) })
 		var clients []corio.Joinable
 		for i := range 50 {
@@ -105,16 +155,8 @@ func TestRoundTripsTCP(t *testing.T) {
 				}
 				defer c.Close()
 				for n := range 5 {
-					msg := fmt.Sprintf("client%d say hello %d", i, n)
-					if _, err := c.Write([]byte(msg)); err != nil {
+					if err := exchange(c, fmt.Sprintf("client%d say hello %d", i, n)); err != nil {
 						return err
-					}
-					reply := make([]byte, len(msg))
-					if _, err := io.ReadFull(c, reply); err != nil {
-						return err
-					}
-					if string(reply) != strings.ToUpper(msg) {
-						return fmt.Errorf("reply %q to %q", reply, msg)
 					}
 				}
 				return nil
@@ -125,12 +167,7 @@ func TestRoundTripsTCP(t *testing.T) {
 }
 
 func TestHalfCloseAndEOF(t *testing.T) {
-	run(t, func(ctx context.Context) error {
-		l, err := cnet.Listen(ctx, "tcp4", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		defer l.Close()
+	runListening(t, "tcp4", "127.0.0.1:0", func(ctx context.Context, l *cnet.Listener) error {
 		corio.Spawn(ctx, func(ctx context.Context) error { return upperServer(ctx, l) })
 		c, err := cnet.Dial(ctx, "tcp4", l.Addr().String())
 		if err != nil {
@@ -212,20 +249,7 @@ func TestShortReadThenEOF(t *testing.T) {
 
 func TestReadDeadline(t *testing.T) {
 	run(t, func(ctx context.Context) error {
-		l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		defer l.Close()
-		silent := corio.Spawn(ctx, func(ctx context.Context) error {
-			c, err := l.AcceptConn()
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			return corio.Sleep(ctx, time.Hour) // says nothing
-		})
-		c, err := cnet.Dial(ctx, "tcp", l.Addr().String())
+		c, silent, err := dialSilent(ctx)
 		if err != nil {
 			return err
 		}
@@ -257,23 +281,11 @@ func TestReadDeadline(t *testing.T) {
 // A deadline moved while a Read waits applies to that Read.
 func TestDeadlineChangedWhileWaiting(t *testing.T) {
 	run(t, func(ctx context.Context) error {
-		l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
+		c, silent, err := dialSilent(ctx)
 		if err != nil {
 			return err
 		}
-		defer l.Close()
-		corio.Spawn(ctx, func(ctx context.Context) error {
-			c, err := l.AcceptConn()
-			if err == nil {
-				defer c.Close()
-				err = corio.Sleep(ctx, time.Hour)
-			}
-			return err
-		})
-		c, err := cnet.Dial(ctx, "tcp", l.Addr().String())
-		if err != nil {
-			return err
-		}
+		defer silent.Kill()
 		defer c.Close()
 		start := corio.Now(ctx)
 		corio.AfterFunc(ctx, time.Second, func() { c.SetReadDeadline(start.Add(2 * time.Second)) })
@@ -289,23 +301,11 @@ func TestDeadlineChangedWhileWaiting(t *testing.T) {
 
 func TestCloseDuringRead(t *testing.T) {
 	run(t, func(ctx context.Context) error {
-		l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
+		c, silent, err := dialSilent(ctx)
 		if err != nil {
 			return err
 		}
-		defer l.Close()
-		corio.Spawn(ctx, func(ctx context.Context) error {
-			c, err := l.AcceptConn()
-			if err == nil {
-				defer c.Close()
-				err = corio.Sleep(ctx, time.Hour)
-			}
-			return err
-		})
-		c, err := cnet.Dial(ctx, "tcp", l.Addr().String())
-		if err != nil {
-			return err
-		}
+		defer silent.Kill()
 		reader := corio.Spawn(ctx, func(ctx context.Context) error {
 			_, err := c.Read(make([]byte, 10))
 			return err
@@ -351,12 +351,7 @@ func TestAcceptDeadlineAndClose(t *testing.T) {
 }
 
 func TestPeerReset(t *testing.T) {
-	run(t, func(ctx context.Context) error {
-		l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		defer l.Close()
+	runListening(t, "tcp", "127.0.0.1:0", func(ctx context.Context, l *cnet.Listener) error {
 		corio.Spawn(ctx, func(ctx context.Context) error {
 			c, err := l.AcceptConn()
 			if err != nil {
@@ -443,12 +438,7 @@ func TestUnixSockets(t *testing.T) {
 
 // HTTP over cnet with net/http's own parsing, and bufio on top.
 func TestHTTPOverConn(t *testing.T) {
-	run(t, func(ctx context.Context) error {
-		l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		defer l.Close()
+	runListening(t, "tcp", "127.0.0.1:0", func(ctx context.Context, l *cnet.Listener) error {
 		corio.Spawn(ctx, func(ctx context.Context) error {
 			c, err := l.AcceptConn()
 			if err != nil {

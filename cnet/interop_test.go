@@ -98,18 +98,7 @@ func TestCnetClientAgainstStdlibServer(t *testing.T) {
 					return err
 				}
 				defer c.Close()
-				msg := fmt.Sprintf("cnet client %d", i)
-				if _, err := c.Write([]byte(msg)); err != nil {
-					return err
-				}
-				reply := make([]byte, len(msg))
-				if _, err := io.ReadFull(c, reply); err != nil {
-					return err
-				}
-				if string(reply) != strings.ToUpper(msg) {
-					return fmt.Errorf("reply %q", reply)
-				}
-				return nil
+				return exchange(c, fmt.Sprintf("cnet client %d", i))
 			}))
 		}
 		return corio.JoinAll(ctx, tasks...)
@@ -123,12 +112,7 @@ func TestCnetClientAgainstStdlibServer(t *testing.T) {
 // here.
 func TestTLSRoundTrip(t *testing.T) {
 	cert, pool := selfSigned(t)
-	run(t, func(ctx context.Context) error {
-		l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		defer l.Close()
+	runListening(t, "tcp", "127.0.0.1:0", func(ctx context.Context, l *cnet.Listener) error {
 		corio.Spawn(ctx, func(ctx context.Context) error {
 			// The second client, below, does not trust the certificate.
 			defer func() {

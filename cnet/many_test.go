@@ -3,11 +3,9 @@ package cnet_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 
@@ -89,16 +87,8 @@ func TestManyConnectionsClients(t *testing.T) {
 					allOpen.Set()
 				}
 				for round := range 2 {
-					msg := fmt.Sprintf("client%d say hello %d", i, round)
-					if _, err := c.Write([]byte(msg)); err != nil {
-						return err
-					}
-					reply := make([]byte, len(msg))
-					if _, err := io.ReadFull(c, reply); err != nil {
-						return err
-					}
-					if string(reply) != strings.ToUpper(msg) {
-						return fmt.Errorf("client %d: reply %q", i, reply)
+					if err := exchange(c, fmt.Sprintf("client%d say hello %d", i, round)); err != nil {
+						return fmt.Errorf("client %d: %w", i, err)
 					}
 					if err := allOpen.Wait(ctx); err != nil { // all open at once
 						return err

@@ -29,14 +29,8 @@ func runLoad(stdout, stderr io.Writer, args []string) error {
 	fs.IntVar(&cfg.Size, "size", 0, "pad each message to this many `bytes`")
 	fs.IntVar(&cfg.Hubs, "hubs", runtime.GOMAXPROCS(0), "hubs the connections are spread on")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return fmt.Errorf("%w: load: %v", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: load takes no arguments, got %q", errUsage, fs.Args())
+	if err := parseNoArgs(fs, args); err != nil {
+		return err
 	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("%w: load: %v", errUsage, err)

@@ -39,6 +39,21 @@ func commands() []command {
 // errUsage marks an error in the command line; main exits 2 for it.
 var errUsage = errors.New("usage")
 
+// parseNoArgs parses the flags of a subcommand that takes no arguments:
+// -h gives flag.ErrHelp, anything else wrong an errUsage naming it.
+func parseNoArgs(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return fmt.Errorf("%w: %s: %v", errUsage, fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: %s takes no arguments, got %q", errUsage, fs.Name(), fs.Args())
+	}
+	return nil
+}
+
 func main() {
 	os.Exit(run(os.Stdout, os.Stderr, os.Args[1:]))
 }

@@ -36,15 +36,10 @@ func serve(ctx context.Context, stdout, stderr io.Writer, args []string, ready f
 	maxConns := fs.Int("max-conns", 0, "connections served at once, at most (0: no bound)")
 	grace := fs.Duration("grace", 5*time.Second, "how long a shutdown waits for connections before closing them")
 	verbose := fs.Bool("verbose", false, "print every message received, as the seed's server does")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return fmt.Errorf("%w: serve: %v", errUsage, err)
+	if err := parseNoArgs(fs, args); err != nil {
+		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return fmt.Errorf("%w: serve takes no arguments, got %q", errUsage, fs.Args())
 	case *hubs < 1:
 		return fmt.Errorf("%w: serve: --hubs must be at least 1, got %d", errUsage, *hubs)
 	case *maxConns < 0:

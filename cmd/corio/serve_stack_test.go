@@ -15,14 +15,7 @@ import (
 // handler, so it is measured through serve itself (see package
 // stackprobe).
 func TestServeIdleConnectionStackStaysMinimal(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the test binary again")
-	}
-	perConn := stackprobe.Run(t, "TestServeIdleConnectionStackProbe", "serve")
-	t.Logf("%d bytes of stack per idle connection", perConn)
-	if perConn > stackprobe.Limit {
-		t.Fatalf("an idle connection of corio serve holds %d bytes of stack, more than the runtime's minimum %d: a wait path grew deeper", perConn, stackprobe.MinStack)
-	}
+	stackprobe.Require(t, "TestServeIdleConnectionStackProbe", "serve", "idle connection of corio serve")
 }
 
 // TestServeIdleConnectionStackProbe is the fresh process of

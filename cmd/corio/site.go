@@ -26,14 +26,8 @@ func runSite(stdout, stderr io.Writer, args []string) error {
 	fs.DurationVar(&site.Latency, "latency", site.Latency, "wait before each answer")
 	fs.IntVar(&site.Size, "size", site.Size, "bytes of text per page")
 	list := fs.Bool("list", false, "print the site's page URLs at --addr and exit")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return fmt.Errorf("%w: site: %v", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: site takes no arguments, got %q", errUsage, fs.Args())
+	if err := parseNoArgs(fs, args); err != nil {
+		return err
 	}
 	if err := site.Validate(); err != nil {
 		return fmt.Errorf("%w: site: %v", errUsage, err)
