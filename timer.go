@@ -116,11 +116,15 @@ func (q *timerQueue) push(t *timer, when int64) {
 	}
 }
 
-// remove unschedules t if it is pending.
+// remove unschedules t if it is pending. Every wake calls it, mostly for
+// a timer that is not pending: that check inlines, the rest is outlined.
 func (q *timerQueue) remove(t *timer) {
-	if !t.pending() {
-		return
+	if t.pending() {
+		q.unschedule(t)
 	}
+}
+
+func (q *timerQueue) unschedule(t *timer) {
 	t.seq = 0
 	q.live--
 	q.dead++

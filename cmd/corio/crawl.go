@@ -3,13 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/corio-go/corio"
@@ -27,11 +26,22 @@ type crawlOptions struct {
 }
 
 // runCrawl is `corio crawl`: the seed's concurrent crawler as a tool.
+// A first SIGINT or SIGTERM stops fetching; the pages fetched and the
+// summary, marked interrupted, are printed and flushed, and the command
+// exits with the signal's status (130, 143). A second exits at once.
 func runCrawl(stdout, stderr io.Writer, args []string) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, sig, stop := onStopSignals(context.Background(), stderr)
 	defer stop()
-	return crawlCommand(ctx, stdout, stderr, os.Stdin, args)
+	err := crawlCommand(ctx, stdout, stderr, os.Stdin, args)
+	if s := sig.received(); s != nil && errors.Is(err, errInterrupted) {
+		return interrupted("crawl", s)
+	}
+	return err
 }
+
+// errInterrupted is what a crawl whose context ended returns, once it has
+// printed what it fetched.
+var errInterrupted = errors.New("crawl: interrupted")
 
 func crawlCommand(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader, args []string) error {
 	fs := flag.NewFlagSet("crawl", flag.ContinueOnError)
@@ -53,7 +63,9 @@ func crawlCommand(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader
 	fs.IntVar(&o.cfg.Retries, "retries", 2, "more attempts after a network error or a 5xx answer")
 	fs.DurationVar(&o.cfg.Backoff, "backoff", 200*time.Millisecond, "wait before the first retry, doubled for each next")
 	fs.BoolVar(&o.cfg.IgnoreRobots, "ignore-robots", false, "fetch what robots.txt disallows")
-	fs.BoolVar(&o.cfg.AnyHost, "any-host", false, "follow links to other hosts too")
+	fs.BoolVar(&o.cfg.AnyHost, "any-host", false, "follow links (and redirects) to other hosts too")
+	fs.Int64Var(&o.cfg.MaxBody, "max-body", crawl.DefaultMaxBody, "read at most this many `bytes` of a page, decompressed; a page cut there is reported truncated")
+	fs.IntVar(&o.cfg.MaxLinks, "max-links", crawl.DefaultMaxLinks, "take at most this many links from one page; a page cut there is reported truncated")
 	fs.BoolVar(&o.sequential, "sequential", false, "fetch one page at a time: the seed's synchronous baseline")
 	fs.BoolVar(&o.compare, "compare", false, "crawl concurrently, then sequentially, and print the speed-up")
 	fs.BoolVar(&o.asJSON, "json", false, "print a JSON object per page and one per summary")
@@ -139,6 +151,10 @@ func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOption
 			cfg := m.cfg
 			cfg.Progress = out.updateProgress
 			sum, err := crawl.Crawl(ctx, cfg, urls, func(p crawl.Page) { out.page(p, label) })
+			if sum.Interrupted {
+				out.summary(sum, label)
+				return errInterrupted
+			}
 			if err != nil {
 				return err
 			}
@@ -148,6 +164,9 @@ func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOption
 		}
 		return nil
 	})
+	if errors.Is(err, errInterrupted) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("crawl: %w", err)
 	}
@@ -186,8 +205,13 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	return set
 }
 
+// maxURLLine bounds a line of an -i file: a URL as long as a browser
+// takes is far shorter.
+const maxURLLine = 1 << 20
+
 // readURLs reads a list of URLs: one per line, blank lines and lines
-// starting with # skipped. A bad line is reported with its number.
+// starting with # skipped. A bad line, or one over maxURLLine, is reported
+// with its number.
 func readURLs(name string, stdin io.Reader) ([]string, error) {
 	r := stdin
 	if name != "-" {
@@ -200,7 +224,9 @@ func readURLs(name string, stdin io.Reader) ([]string, error) {
 	}
 	var urls []string
 	sc := bufio.NewScanner(r)
-	for line := 1; sc.Scan(); line++ {
+	sc.Buffer(make([]byte, 0, 64<<10), maxURLLine)
+	line := 1
+	for ; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
@@ -210,7 +236,9 @@ func readURLs(name string, stdin io.Reader) ([]string, error) {
 		}
 		urls = append(urls, text)
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); err == bufio.ErrTooLong {
+		return nil, fmt.Errorf("%s:%d: a line longer than %d bytes", name, line, maxURLLine)
+	} else if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
 	return urls, nil

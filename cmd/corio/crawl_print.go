@@ -71,6 +71,9 @@ func (p *crawlPrinter) page(pg crawl.Page, label string) {
 		if pg.Error != nil && !strings.HasPrefix(*pg.Error, strconv.Itoa(pg.Status)+" ") {
 			line += "  (" + *pg.Error + ")"
 		}
+		if pg.Truncated != "" {
+			line += "  (truncated: " + pg.Truncated + ")"
+		}
 		fmt.Fprintln(p.stdout, line)
 	}
 	p.flushLine()
@@ -90,6 +93,12 @@ func (p *crawlPrinter) summary(s crawl.Summary, label string) {
 		s.Pages, s.OK, s.Failed, s.Bytes, s.Seconds, s.PagesPerS)
 	if s.Disallowed > 0 {
 		fmt.Fprintf(p.stdout, "  (robots.txt disallowed %d)", s.Disallowed)
+	}
+	if s.Truncated > 0 {
+		fmt.Fprintf(p.stdout, "  (truncated %d)", s.Truncated)
+	}
+	if s.Interrupted {
+		fmt.Fprint(p.stdout, "  (interrupted)")
 	}
 	fmt.Fprintln(p.stdout)
 	p.stdout.Flush()

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/corio-go/corio/internal/fixture/demosite"
 	"github.com/corio-go/corio/internal/fixture/leakcheck"
@@ -30,6 +31,18 @@ func startSite(t *testing.T) string {
 			t.Error(err)
 		}
 	})
+	return base
+}
+
+// startSlowSite serves a demo site whose pages take 200 ms: a crawl of it
+// is still running when a test interrupts it.
+func startSlowSite(t *testing.T) string {
+	t.Helper()
+	base, stop, err := demosite.Start(demosite.Site{Pages: 2000, Fanout: 3, Latency: 200 * time.Millisecond, Size: 100}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stop() })
 	return base
 }
 
@@ -128,6 +141,17 @@ func TestCrawlJSONAndInput(t *testing.T) {
 	}
 	if _, _, err := crawlCLI("# nothing\n", "-i", "-"); !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "holds no URL") {
 		t.Errorf("empty list: %v", err)
+	}
+	// A line longer than bufio's usual 64 KiB works, one over 1 MiB is
+	// named by its number.
+	long := "http://x/" + strings.Repeat("a", 100<<10)
+	if urls, err := readURLs("-", strings.NewReader("http://x/\n"+long+"\n")); err != nil || len(urls) != 2 || urls[1] != long {
+		t.Errorf("a 100 KiB line: %d URLs, %v", len(urls), err)
+	}
+	huge := filepath.Join(t.TempDir(), "urls.txt")
+	os.WriteFile(huge, []byte("http://x/\n\nhttp://x/"+strings.Repeat("a", 2<<20)+"\n"), 0o644)
+	if _, err := readURLs(huge, nil); err == nil || err.Error() != huge+":3: a line longer than 1048576 bytes" {
+		t.Errorf("a 2 MiB line: %v", err)
 	}
 }
 

@@ -9,7 +9,9 @@
 //	corio crawl [URL...]  fetch pages concurrently (-i, -c, --depth, --max, --compare, --json, ...)
 //	corio site            serve the demo site crawl uses with no URL (--addr, --pages, --latency)
 //
-// Exit status: 0 on success, 1 when a run fails, 2 on bad usage.
+// Exit status: 0 on success, 1 when a run fails, 2 on bad usage; a crawl
+// stopped by SIGINT or SIGTERM exits 130 or 143 (128 plus the signal's
+// number, as shells report it) once it has printed what it fetched.
 package main
 
 import (
@@ -84,6 +86,10 @@ func exitStatus(stderr io.Writer, err error) int {
 	case errors.Is(err, errUsage):
 		fmt.Fprintln(stderr, "corio:", err)
 		return 2
+	}
+	if status, ok := exitStatusOf(err); ok {
+		fmt.Fprintln(stderr, "corio:", err)
+		return status
 	}
 	fmt.Fprintln(stderr, "corio:", err)
 	return 1

@@ -32,17 +32,48 @@ type Config struct {
 	Retries      int           // more attempts after a network error or a 5xx
 	Backoff      time.Duration // before the first retry; doubles for each next one
 	IgnoreRobots bool          // fetch what robots.txt disallows
-	AnyHost      bool          // follow links to any host, not only the starting URLs' hosts
+	AnyHost      bool          // follow links (and redirects) to any host, not only the starting URLs' hosts
 	Client       *http.Client  // nil: one on a chttp.Transport made for the crawl
+
+	// Bounds on what one page may cost. A page cut at one is reported
+	// (Page.Truncated), keeps what was read and the links found, and
+	// counts as fetched.
+	MaxBody  int64 // bytes of a body read, decompressed (0: DefaultMaxBody)
+	MaxLinks int   // links taken from one page (0: DefaultMaxLinks)
 
 	// Progress, if set, is called after each page with the pages done and
 	// the pages known so far (done, running and queued).
 	Progress func(done, known int)
 }
 
+// The bounds a page has when Config leaves them 0: colly's body bound,
+// and more links than a page of a real site has.
+const (
+	DefaultMaxBody  = 10 << 20
+	DefaultMaxLinks = 10000
+)
+
+func (c *Config) maxBody() int64 {
+	if c.MaxBody == 0 {
+		return DefaultMaxBody
+	}
+	return c.MaxBody
+}
+
+func (c *Config) maxLinks() int {
+	if c.MaxLinks == 0 {
+		return DefaultMaxLinks
+	}
+	return c.MaxLinks
+}
+
 // Validate reports the first setting that is wrong, naming it.
 func (c *Config) Validate() error {
 	switch {
+	case c.MaxBody < 0:
+		return fmt.Errorf("max-body must not be negative, got %d", c.MaxBody)
+	case c.MaxLinks < 0:
+		return fmt.Errorf("max-links must not be negative, got %d", c.MaxLinks)
 	case c.Concurrency < 1:
 		return fmt.Errorf("concurrency must be at least 1, got %d", c.Concurrency)
 	case c.Depth < 0:
@@ -69,6 +100,9 @@ type Page struct {
 	MS     float64 `json:"ms"`     // from the first attempt to the end of the body
 	Depth  int     `json:"depth"`
 	Error  *string `json:"error"` // null when the page is ok
+	// Truncated says what of the page was cut at the crawl's bounds
+	// (MaxBody, MaxLinks); absent when nothing was.
+	Truncated string `json:"truncated,omitempty"`
 }
 
 // OK reports whether the page was fetched with a status below 400.
@@ -83,6 +117,10 @@ type Summary struct {
 	Seconds    float64 `json:"seconds"`
 	PagesPerS  float64 `json:"pages_per_s"`
 	Disallowed int     `json:"disallowed"` // URLs robots.txt kept the crawler from
+	Truncated  int     `json:"truncated"`  // pages cut at the crawl's bounds (counted in OK or Failed too)
+	// Interrupted reports a crawl that ended because its context did
+	// (Ctrl-C): the totals are of the pages that ended before.
+	Interrupted bool `json:"interrupted"`
 }
 
 // ParseSeed checks a starting URL: absolute, http or https, with a host.
@@ -103,7 +141,9 @@ func ParseSeed(raw string) (*url.URL, error) {
 // Crawl fetches seeds and, to cfg.Depth, the pages they link to, calling
 // onPage for each page as it ends, in a task of the hub of ctx. It
 // returns the totals; an error only for bad input (a seed that is not a
-// URL, a bad Config) or when ctx ends.
+// URL, a bad Config) or when ctx ends: the totals are then those of the
+// pages that ended before, marked Interrupted, and the pages still being
+// fetched are stopped and not reported.
 func Crawl(ctx context.Context, cfg Config, seeds []string, onPage func(Page)) (Summary, error) {
 	if err := cfg.Validate(); err != nil {
 		return Summary{}, err
@@ -122,6 +162,7 @@ func Crawl(ctx context.Context, cfg Config, seeds []string, onPage func(Page)) (
 	c.seeds = seeds
 	start := corio.Now(ctx)
 	err := c.run(ctx)
+	c.sum.Interrupted = ctx.Err() != nil
 	c.sum.Seconds = corio.Now(ctx).Sub(start).Seconds()
 	if c.sum.Seconds > 0 {
 		c.sum.PagesPerS = float64(c.sum.Pages) / c.sum.Seconds
@@ -135,7 +176,8 @@ func Crawl(ctx context.Context, cfg Config, seeds []string, onPage func(Page)) (
 // crawler is one crawl's state, owned by the hub's goroutine.
 type crawler struct {
 	cfg     Config
-	client  *http.Client
+	client  *http.Client // for robots.txt: the Config's, as it is
+	pages   *http.Client // for pages: client with the crawl's redirect policy
 	onPage  func(Page)
 	hosts   map[string]bool     // the starting URLs' hosts (host:port)
 	seeds   []string            // the starting URLs, taken in order before the queue
@@ -168,10 +210,45 @@ func newCrawler(cfg Config, onPage func(Page)) *crawler {
 			TLSHandshakeTimeout: 10 * time.Second,
 		}}
 	}
-	return &crawler{
-		cfg: cfg, client: client, onPage: onPage,
+	pages := *client
+	c := &crawler{
+		cfg: cfg, client: client, pages: &pages, onPage: onPage,
 		hosts: map[string]bool{}, seen: map[uint64]struct{}{}, seed: maphash.MakeSeed(),
 		perHost: map[string]*corio.Semaphore{}, robots: map[string]*robotsRules{},
+	}
+	pages.CheckRedirect = c.checkRedirect(client.CheckRedirect)
+	return c
+}
+
+// errNotFollowed marks a redirect the crawl does not follow: not retried,
+// since another try would be redirected the same way.
+var errNotFollowed = errors.New("redirect not followed")
+
+// maxRedirects is how many redirects a page may take, as http.Client's.
+const maxRedirects = 10
+
+// checkRedirect is the crawl's redirect policy, then the client's own:
+// a page is redirected within the crawl's rules (http and https only, the
+// starting URLs' hosts unless AnyHost, what robots.txt of the target's
+// host allows) and at most maxRedirects times.
+func (c *crawler) checkRedirect(then func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		u := normalize(req.URL)
+		switch {
+		case len(via) >= maxRedirects:
+			return fmt.Errorf("%w: stopped after %d redirects", errNotFollowed, maxRedirects)
+		case u.Scheme != "http" && u.Scheme != "https":
+			return fmt.Errorf("%w: to %s, not an http or https URL", errNotFollowed, u.Redacted())
+		case !c.cfg.AnyHost && !c.hosts[u.Host]:
+			return fmt.Errorf("%w: to %s, another host (--any-host follows it)", errNotFollowed, u.Redacted())
+		case !c.cfg.IgnoreRobots && !c.allowed(req.Context(), u):
+			c.sum.Disallowed++
+			return fmt.Errorf("%w: to %s, which robots.txt disallows", errNotFollowed, u.Redacted())
+		}
+		if then != nil {
+			return then(req, via)
+		}
+		return nil
 	}
 }
 
@@ -287,8 +364,14 @@ func (c *crawler) visit(ctx context.Context, tg target, u *url.URL) {
 		defer sem.Release()
 	}
 	page, links := c.fetch(ctx, tg, u)
+	if ctx.Err() != nil {
+		return // stopped with the crawl: not a page's outcome
+	}
 	c.sum.Pages++
 	c.sum.Bytes += page.Bytes
+	if page.Truncated != "" {
+		c.sum.Truncated++
+	}
 	if page.OK() {
 		c.sum.OK++
 	} else {

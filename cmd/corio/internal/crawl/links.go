@@ -15,17 +15,17 @@ const maxTokenBytes = 1 << 20
 
 // extractLinks reads an HTML document and returns the URLs its a and
 // area elements link to, resolved against base (and a <base href> in the
-// document), normalized, http and https only. It stops at the end of the
-// document, a token over maxTokenBytes, or the first read error (the
-// caller reports that).
-func extractLinks(base *url.URL, r io.Reader) []*url.URL {
+// document), normalized, http and https only, at most max of them (cut
+// reports that there were more). It stops at the end of the document, a
+// token over maxTokenBytes, the first read error (the caller reports
+// that), or one link past max.
+func extractLinks(base *url.URL, r io.Reader, max int) (links []*url.URL, cut bool) {
 	z := html.NewTokenizer(r)
 	z.SetMaxBuf(maxTokenBytes)
-	var links []*url.URL
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
-			return links
+			return links, false
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
 			tag := string(name)
@@ -47,6 +47,9 @@ func extractLinks(base *url.URL, r io.Reader) []*url.URL {
 			}
 			if abs.Scheme != "http" && abs.Scheme != "https" || abs.Host == "" {
 				continue
+			}
+			if len(links) == max {
+				return links, true
 			}
 			links = append(links, normalize(abs))
 		}

@@ -15,7 +15,7 @@ import (
 // once; the fetches of the host's pages wait for them.
 type robotsRules struct {
 	ready corio.Event
-	group *robotstxt.Group // nil: everything allowed
+	data  *robotstxt.RobotsData // nil: everything allowed
 }
 
 // maxRobotsBytes bounds a robots.txt read (Google reads 500 KiB).
@@ -29,7 +29,7 @@ func (c *crawler) allowed(ctx context.Context, u *url.URL) bool {
 	if rules == nil {
 		rules = &robotsRules{}
 		c.robots[key] = rules
-		rules.group = c.fetchRobots(ctx, key)
+		rules.data = c.fetchRobots(ctx, key)
 		rules.ready.Set()
 	} else if err := rules.ready.Wait(ctx); err != nil {
 		return false
@@ -39,24 +39,27 @@ func (c *crawler) allowed(ctx context.Context, u *url.URL) bool {
 
 // allow reports whether the rules let the crawler fetch u.
 func (r *robotsRules) allow(u *url.URL) bool {
-	if r.group == nil {
+	if r.data == nil {
 		return true
 	}
 	path := u.EscapedPath()
 	if u.RawQuery != "" {
 		path += "?" + u.RawQuery
 	}
-	return r.group.Test(path)
+	// TestAgent, not FindGroup's Test: the status's verdict (allow all,
+	// disallow all) is kept outside the groups.
+	return r.data.TestAgent(path, UserAgent)
 }
 
 // origin is the scheme and host of u: what one robots.txt covers.
 func origin(u *url.URL) string { return u.Scheme + "://" + u.Host }
 
 // fetchRobots gets and parses origin's /robots.txt, reading status codes
-// the way the library does: a 4xx allows everything, a 5xx disallows
-// everything. An unreachable host allows everything: its pages then
-// report why they failed.
-func (c *crawler) fetchRobots(ctx context.Context, origin string) *robotstxt.Group {
+// as RFC 9309 says (and the library does): a 4xx allows everything; a 5xx
+// disallows everything, for the rest of the crawl (the RFC allows
+// assuming it for a while; a crawl is that while). An unreachable host
+// allows everything: its pages then report why they failed.
+func (c *crawler) fetchRobots(ctx context.Context, origin string) *robotstxt.RobotsData {
 	if c.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = corio.WithTimeout(ctx, c.cfg.Timeout)
@@ -80,5 +83,5 @@ func (c *crawler) fetchRobots(ctx context.Context, origin string) *robotstxt.Gro
 	if err != nil {
 		return nil
 	}
-	return data.FindGroup(UserAgent)
+	return data
 }

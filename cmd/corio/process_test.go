@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The tests of signals and exit statuses run corio as a process of its
+// own: this test binary, run again with CORIO_MAIN_ARGS set, is corio
+// with those arguments (one per line).
+
+const mainArgsEnv = "CORIO_MAIN_ARGS"
+
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv(mainArgsEnv); ok {
+		os.Exit(run(os.Stdout, os.Stderr, strings.Split(args, "\n")))
+	}
+	os.Exit(m.Run())
+}
+
+// corioProcess starts corio with args, its stdout a pipe the test reads.
+func corioProcess(t *testing.T, args ...string) (*exec.Cmd, *bufio.Reader, *strings.Builder) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), mainArgsEnv+"="+strings.Join(args, "\n"))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, bufio.NewReader(stdout), &stderr
+}
+
+// exitStatusOfProcess waits for cmd and returns its exit status.
+func exitStatusOfProcess(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("corio did not exit within 30 s")
+	}
+	return cmd.ProcessState.ExitCode()
+}
+
+// Ctrl-C in the middle of a crawl: what was fetched is printed, then the
+// summary marked interrupted, every line whole, and the status is 130.
+func TestCrawlInterrupted(t *testing.T) {
+	base := startSlowSite(t)
+	cmd, out, stderr := corioProcess(t, "crawl", "-c", "4", "--depth", "10", "--json", base+"/")
+	var lines []string
+	for len(lines) < 5 { // some pages are in
+		line, err := out.ReadString('\n')
+		if err != nil {
+			t.Fatalf("after %d lines: %v; stderr %s", len(lines), err, stderr)
+		}
+		lines = append(lines, line)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	rest, _ := io.ReadAll(out)
+	if status := exitStatusOfProcess(t, cmd); status != 130 {
+		t.Fatalf("exit status %d, want 130; stderr %s", status, stderr)
+	}
+	all := append(lines, strings.SplitAfter(strings.TrimSuffix(string(rest), "\n"), "\n")...)
+	var last map[string]any
+	for i, line := range all {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(line), &obj); err != nil {
+			t.Fatalf("line %d is not a JSON object: %q (%v)", i+1, line, err)
+		}
+		last = obj
+	}
+	if last["interrupted"] != true || last["pages"].(float64) != float64(len(all)-1) {
+		t.Fatalf("last line %v of %d: want the summary of the %d pages before it, interrupted", last, len(all), len(all)-1)
+	}
+	if !strings.Contains(stderr.String(), "crawl: interrupted by interrupt") {
+		t.Errorf("stderr %q", stderr)
+	}
+}
+
+// A second Ctrl-C stops at once, whatever the first is waiting for: here
+// the output, a pipe nobody reads, which the first cannot get past.
+func TestCrawlSecondInterruptStopsAtOnce(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := requests.Add(1)
+		fmt.Fprintf(w, `<a href="/%d">a</a> <a href="/%d">b</a>`, 2*n, 2*n+1)
+	}))
+	defer srv.Close()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), mainArgsEnv+"="+strings.Join([]string{"crawl", "-c", "8", "--depth", "30", srv.URL + "/"}, "\n"))
+	stdout, err := cmd.StdoutPipe() // never read
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdout.Close()
+	stderrPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// Once the pipe (64 KiB) is full, the crawl is stuck in a write and
+	// asks for no more pages: wait until the count stops moving.
+	for last := int32(-1); ; {
+		time.Sleep(300 * time.Millisecond)
+		n := requests.Load()
+		if n == last && n > 0 {
+			break
+		}
+		last = n
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	// The second only once the first is in: two at once may reach the
+	// process as one.
+	line, err := bufio.NewReader(stderrPipe).ReadString('\n')
+	if err != nil || line != "corio: interrupt: finishing (once more stops at once)\n" {
+		t.Fatalf("after the first SIGINT, stderr %q, %v", line, err)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	if status := exitStatusOfProcess(t, cmd); status != 130 {
+		t.Fatalf("exit status %d, want 130", status)
+	}
+}
