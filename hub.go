@@ -90,6 +90,7 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...Opti
 	for _, o := range opts {
 		o(&cfg)
 	}
+	startRuntimePoller()
 	p, err := poll.New()
 	if err != nil {
 		return fmt.Errorf("corio: start hub: %w", err)
@@ -116,6 +117,14 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...Opti
 // task's stack: those of this module's library (the hub, and the layers
 // built on it), above which is the user's call that waits.
 var libraryFrames = coro.ModuleFrames(reflect.TypeFor[hub]().PkgPath())
+
+// startRuntimePoller makes sure Go's own network poller exists before any
+// hub runs. The runtime starts it lazily, at the first Go timer (a
+// context's deadline, say), and aborts the whole process if no descriptor
+// is left for it then ("netpollinit failed"), which is just when a busy
+// hub's sockets may have taken them all. A timer started and stopped once
+// starts it while descriptors are still there.
+var startRuntimePoller = sync.OnceFunc(func() { time.AfterFunc(time.Hour, func() {}).Stop() })
 
 // spawnConfig is what SpawnOptions set.
 type spawnConfig struct {

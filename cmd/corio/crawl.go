@@ -118,6 +118,9 @@ func crawlCommand(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader
 		fmt.Fprintf(note, "corio crawl: no URL given: crawling the built-in demo site at %s/ (%d pages, %v each)\n",
 			base, site.Pages+1, site.Latency)
 	}
+	if b := crawl.ConcurrencyBound(); b > 0 && o.cfg.Concurrency > b {
+		fmt.Fprintf(stderr, "corio crawl: -c %d is more than the open-file limit allows: fetching at most %d pages at once (ulimit -n raises it)\n", o.cfg.Concurrency, b)
+	}
 	return crawlAndReport(ctx, stdout, stderr, o, urls)
 }
 

@@ -9,21 +9,33 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/corio-go/corio/internal/fixture/demosite"
 )
 
 // The tests of signals and exit statuses run corio as a process of its
 // own: this test binary, run again with CORIO_MAIN_ARGS set, is corio
 // with those arguments (one per line).
 
-const mainArgsEnv = "CORIO_MAIN_ARGS"
+const (
+	mainArgsEnv = "CORIO_MAIN_ARGS"
+	noFileEnv   = "CORIO_NOFILE" // the process's descriptor limit, if set
+)
 
 func TestMain(m *testing.M) {
 	if args, ok := os.LookupEnv(mainArgsEnv); ok {
+		if n, err := strconv.ParseUint(os.Getenv(noFileEnv), 10, 64); err == nil {
+			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+				fmt.Fprintln(os.Stderr, "setrlimit:", err)
+				os.Exit(3)
+			}
+		}
 		os.Exit(run(os.Stdout, os.Stderr, strings.Split(args, "\n")))
 	}
 	os.Exit(m.Run())
@@ -140,4 +152,30 @@ func TestCrawlSecondInterruptStopsAtOnce(t *testing.T) {
 	if status := exitStatusOfProcess(t, cmd); status != 130 {
 		t.Fatalf("exit status %d, want 130", status)
 	}
+}
+
+// A crawl asked for more pages at once than the open-file limit allows
+// fetches as many as it can and waits for a descriptor for the rest: no
+// page fails with "too many open files".
+func TestCrawlAboveTheDescriptorLimit(t *testing.T) {
+	base, stop, err := demosite.Start(demosite.Site{Pages: 600, Fanout: 600, Latency: 20 * time.Millisecond, Size: 100}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), mainArgsEnv+"="+strings.Join([]string{"crawl", "-c", "1000", "--depth", "1", "--ignore-robots", base + "/"}, "\n"), noFileEnv+"=128")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\nstderr: %s\nlast lines: %s", err, stderr.String(), tail(stdout.String(), 5))
+	}
+	if !strings.Contains(stdout.String(), "pages 601  ok 601  failed 0") || !strings.Contains(stderr.String(), "-c 1000 is more than the open-file limit allows") {
+		t.Fatalf("stderr: %s\nlast lines: %s", stderr.String(), tail(stdout.String(), 3))
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

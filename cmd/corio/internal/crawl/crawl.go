@@ -24,7 +24,7 @@ const UserAgent = "corio-crawl/1.0"
 
 // Config is what to crawl and how.
 type Config struct {
-	Concurrency  int           // pages fetched at once, at least 1
+	Concurrency  int           // pages fetched at once, at least 1 (at most ConcurrencyBound)
 	Depth        int           // links followed from a starting URL (0: the URLs only)
 	Max          int           // pages in all, at most (0: no bound)
 	PerHost      int           // pages fetched at once from one host (0: no bound but Concurrency)
@@ -187,6 +187,7 @@ type crawler struct {
 	queue   []target            // URLs found in pages, waiting for a fetcher, breadth first
 	work    corio.Event         // set when the queue gains a URL or a fetch ends
 	active  int                 // fetches running
+	slots   int                 // fetches that may run at once
 	perHost map[string]*corio.Semaphore
 	robots  map[string]*robotsRules
 	sum     Summary
@@ -200,11 +201,13 @@ type target struct {
 }
 
 func newCrawler(cfg Config, onPage func(Page)) *crawler {
+	slots := cfg.slots()
 	client := cfg.Client
 	if client == nil {
 		client = &http.Client{Transport: &chttp.Transport{
 			Proxy:               http.ProxyFromEnvironment,
-			MaxIdleConnsPerHost: cfg.Concurrency,
+			MaxIdleConnsPerHost: slots,
+			MaxIdleConns:        slots, // with the fetches, within the descriptors (ConcurrencyBound)
 			IdleConnTimeout:     90 * time.Second,
 			DialTimeout:         30 * time.Second,
 			TLSHandshakeTimeout: 10 * time.Second,
@@ -212,7 +215,7 @@ func newCrawler(cfg Config, onPage func(Page)) *crawler {
 	}
 	pages := *client
 	c := &crawler{
-		cfg: cfg, client: client, pages: &pages, onPage: onPage,
+		cfg: cfg, client: client, pages: &pages, onPage: onPage, slots: slots,
 		hosts: map[string]bool{}, seen: map[uint64]struct{}{}, seed: maphash.MakeSeed(),
 		perHost: map[string]*corio.Semaphore{}, robots: map[string]*robotsRules{},
 	}
@@ -315,7 +318,7 @@ func (c *crawler) run(ctx context.Context) error {
 	g := corio.NewGroup()
 	defer g.Kill()
 	for {
-		for c.active < c.cfg.Concurrency {
+		for c.active < c.slots {
 			tg, u, ok := c.next()
 			if !ok {
 				break
