@@ -207,6 +207,10 @@ func (f *FD) wait(d *fdDir, ctx context.Context) error {
 	return err
 }
 
+// Now is the time on the clock of the FD's hub, which its deadlines are
+// read on (virtual on a hub with VirtualClock). For the hub's tasks.
+func (f *FD) Now() time.Time { return f.h.clock.wall(f.h.clock.read()) }
+
 // SetDeadline sets both deadlines (see net.Conn).
 func (f *FD) SetDeadline(t time.Time) error {
 	if err := f.SetReadDeadline(t); err != nil {

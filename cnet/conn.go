@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -17,15 +18,37 @@ import (
 // whose Read and Write make the calling task wait instead of blocking the
 // hub. Make one with Dial, or get one from a Listener.
 type Conn struct {
-	fd      *corio.FD
-	network string
-	laddr   net.Addr
+	fd    *corio.FD
+	laddr net.Addr
 	// The peer's address: a TCP peer's kept compact in peer, whose
 	// net.Addr RemoteAddr makes when asked (a server holds a Conn for
 	// every connection, and few ever ask); any other in raddr.
 	peer  netip.AddrPort
 	raddr net.Addr
+	// With an idle timeout (SetIdleTimeout), each wait for data is bounded
+	// by it as well as by the read deadline the owner set, which is kept
+	// here (hub clock, through corio.FD's conversion: a time.Time's
+	// UnixNano; 0 for none). Both may be set from any goroutine.
+	idle         atomic.Int64 // nanoseconds; 0: none
+	readDeadline atomic.Int64
+	network      netKind // a small number, not a string: every connection holds one
 }
+
+// netKind is a Conn's network, by number.
+type netKind uint8
+
+var netKinds = [...]string{"tcp", "tcp4", "tcp6", "unix"}
+
+func kindOf(network string) netKind {
+	for i, n := range netKinds {
+		if n == network {
+			return netKind(i)
+		}
+	}
+	panic("cnet: a Conn of network " + network) // the callers checked it
+}
+
+func (k netKind) String() string { return netKinds[k] }
 
 var _ net.Conn = (*Conn)(nil)
 
@@ -42,7 +65,7 @@ func connOf(fd *corio.FD, network string, local net.Addr, peer unix.Sockaddr) *C
 	// once for data that came before registration), a read would fail
 	// with EAGAIN.
 	fd.SetReadDrained()
-	c := &Conn{fd: fd, network: network, laddr: local}
+	c := &Conn{fd: fd, network: kindOf(network), laddr: local}
 	if local == nil {
 		if sa, err := unix.Getsockname(fd.Sysfd()); err == nil {
 			c.laddr = netAddr(network, sa)
@@ -66,7 +89,7 @@ func (c *Conn) opError(op string, err error) error {
 	if err == nil || err == io.EOF {
 		return err
 	}
-	return &net.OpError{Op: op, Net: c.network, Source: c.laddr, Addr: c.RemoteAddr(), Err: err}
+	return &net.OpError{Op: op, Net: c.network.String(), Source: c.laddr, Addr: c.RemoteAddr(), Err: err}
 }
 
 // taskContext, the nil context, tells readContext and writeContext to wait
@@ -115,6 +138,9 @@ func (c *Conn) readContext(ctx context.Context, b []byte) (int, error) {
 			return n, nil
 		case unix.EINTR:
 		case unix.EAGAIN:
+			if idle := c.idle.Load(); idle != 0 {
+				c.armIdle(time.Duration(idle))
+			}
 			if err := c.fd.WaitReadContext(ctx); err != nil {
 				return 0, c.opError("read", err)
 			}
@@ -141,6 +167,9 @@ func (c *Conn) WaitReadable() error {
 	// and one more frame under it pushes its stack past the runtime's
 	// 2 KiB minimum, doubling it (cnet/stack_test.go guards this).
 	if c.fd.ReadDrained() {
+		if idle := c.idle.Load(); idle != 0 {
+			c.armIdle(time.Duration(idle))
+		}
 		if err := c.fd.WaitRead(); err != nil {
 			return c.opError("read", err)
 		}
@@ -153,6 +182,9 @@ func (c *Conn) WaitReadable() error {
 // that would fail with EAGAIN.
 func (c *Conn) waitIfDrained(ctx context.Context) error {
 	if c.fd.ReadDrained() {
+		if idle := c.idle.Load(); idle != 0 {
+			c.armIdle(time.Duration(idle))
+		}
 		if err := c.fd.WaitReadContext(ctx); err != nil {
 			return c.opError("read", err)
 		}
@@ -274,11 +306,53 @@ func (c *Conn) RemoteAddr() net.Addr {
 
 // SetDeadline sets the read and write deadlines (see net.Conn). It may be
 // called from any goroutine.
-func (c *Conn) SetDeadline(t time.Time) error { return c.opError("set", c.fd.SetDeadline(t)) }
+func (c *Conn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
+}
 
 // SetReadDeadline sets the read deadline, also for a Read waiting now.
 func (c *Conn) SetReadDeadline(t time.Time) error {
+	var ns int64
+	if !t.IsZero() {
+		ns = t.UnixNano()
+	}
+	c.readDeadline.Store(ns)
 	return c.opError("set", c.fd.SetReadDeadline(t))
+}
+
+// SetIdleTimeout bounds every wait for data (in Read and WaitReadable) to
+// d from its start, as well as by the read deadline: a peer that sends
+// nothing for d makes the wait fail with os.ErrDeadlineExceeded, as a
+// deadline does. 0 removes the bound. StreamServer.IdleTimeout sets it on
+// the connections it serves. It may be called from any goroutine.
+func (c *Conn) SetIdleTimeout(d time.Duration) {
+	c.idle.Store(int64(max(d, 0)))
+	if d <= 0 { // back to the owner's deadline alone
+		c.fd.SetReadDeadline(c.ownReadDeadline())
+	}
+}
+
+// ownReadDeadline is the read deadline the owner set, or the zero time.
+func (c *Conn) ownReadDeadline() time.Time {
+	if ns := c.readDeadline.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
+}
+
+// armIdle, before a wait for data, makes the read deadline the earlier of
+// the owner's and now plus the idle timeout. Outlined, and called before
+// the wait rather than around it: a parked connection's stack must not
+// grow (see internal/fixture/stackprobe).
+func (c *Conn) armIdle(idle time.Duration) {
+	dl := c.fd.Now().Add(idle)
+	if own := c.ownReadDeadline(); !own.IsZero() && own.Before(dl) {
+		dl = own
+	}
+	c.fd.SetReadDeadline(dl)
 }
 
 // SetWriteDeadline sets the write deadline, also for a Write waiting now.

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/corio-go/corio"
 )
@@ -38,6 +39,12 @@ type StreamServer struct {
 	// share stops accepting. Either way, connections beyond it wait in the
 	// kernel's queue.
 	MaxConns int
+	// IdleTimeout closes a connection from which nothing has come for
+	// that long: every wait of the handler for data (Read, WaitReadable)
+	// fails with os.ErrDeadlineExceeded after it (see Conn.SetIdleTimeout),
+	// and a handler that returns on an error frees the connection. 0: no
+	// bound. Without one, idle clients can hold every descriptor.
+	IdleTimeout time.Duration
 	// SingleAcceptor makes one hub accept every connection and hand it to
 	// the hub serving the fewest, even where a listener per hub would do.
 	SingleAcceptor bool
@@ -97,6 +104,8 @@ func (s *StreamServer) config() (serverConfig, error) {
 		return serverConfig{}, errors.New("cnet: StreamServer has no Handler")
 	case s.MaxConns < 0:
 		return serverConfig{}, fmt.Errorf("cnet: StreamServer.MaxConns is %d; want 0 (no bound) or more", s.MaxConns)
+	case s.IdleTimeout < 0:
+		return serverConfig{}, fmt.Errorf("cnet: StreamServer.IdleTimeout is %v; want 0 (no bound) or more", s.IdleTimeout)
 	}
 	cfg := serverConfig{network: s.Network, hubs: s.Hubs}
 	switch cfg.network {

@@ -168,6 +168,9 @@ func (s *StreamServer) serveHandedOver(ctx context.Context, sh *serverHub, up ch
 // spawnHandler runs the Handler on c in a task of sh's group; when it
 // ends, c is closed and done called. A panic is logged, not spread.
 func (s *StreamServer) spawnHandler(ctx context.Context, sh *serverHub, c *Conn, done func()) {
+	if s.IdleTimeout > 0 {
+		c.SetIdleTimeout(s.IdleTimeout)
+	}
 	_, err := sh.conns.Spawn(ctx, func(ctx context.Context) error {
 		defer func() {
 			c.Close()
@@ -187,25 +190,47 @@ func (s *StreamServer) spawnHandler(ctx context.Context, sh *serverHub, c *Conn,
 	}
 }
 
-// acceptBackoff is the wait after a failed accept: 5 ms, doubling to 1 s.
-type acceptBackoff time.Duration
-
-func (b *acceptBackoff) next() time.Duration {
-	*b = acceptBackoff(min(max(2*time.Duration(*b), 5*time.Millisecond), time.Second))
-	return time.Duration(*b)
+// acceptBackoff is the wait after a failed accept (5 ms, doubling to
+// 1 s, back to none after an accept that works), and the logging of the
+// failures: a line at most every acceptLogEvery, with the count of those
+// that went unlogged, so that a server out of descriptors under a storm
+// of connections does not flood its log.
+type acceptBackoff struct {
+	wait     time.Duration
+	loggedAt time.Time // when the last line was written
+	unlogged int       // failures since
 }
 
-func (b *acceptBackoff) reset() { *b = 0 }
+// acceptLogEvery is the least time between two lines about failed
+// accepts.
+const acceptLogEvery = time.Second
+
+func (b *acceptBackoff) next() time.Duration {
+	b.wait = min(max(2*b.wait, 5*time.Millisecond), time.Second)
+	return b.wait
+}
+
+func (b *acceptBackoff) reset() { b.wait = 0 }
 
 // retryAccept decides what a failed accept means: false if the listener
-// was closed (or the hub is ending); otherwise it logs the error, waits
-// out the backoff and returns true. Out of descriptors (EMFILE, ENFILE),
-// an accept would fail again at once: retrying at once would spin.
+// was closed (or the hub is ending); otherwise it logs the error (see
+// acceptBackoff), waits out the backoff and returns true. Out of
+// descriptors (EMFILE, ENFILE), an accept would fail again at once:
+// retrying at once would spin.
 func (s *StreamServer) retryAccept(ctx context.Context, err error, b *acceptBackoff) bool {
 	if errors.Is(err, net.ErrClosed) {
 		return false
 	}
 	wait := b.next()
-	s.logf("cnet: accept: %v; retrying in %v", err, wait)
+	if now := corio.Now(ctx); b.loggedAt.IsZero() || now.Sub(b.loggedAt) >= acceptLogEvery {
+		if b.unlogged > 0 {
+			s.logf("cnet: accept: %v; retrying in %v (%d more failed since the last line)", err, wait, b.unlogged)
+		} else {
+			s.logf("cnet: accept: %v; retrying in %v", err, wait)
+		}
+		b.loggedAt, b.unlogged = now, 0
+	} else {
+		b.unlogged++
+	}
 	return corio.Sleep(ctx, wait) == nil
 }

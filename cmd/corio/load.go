@@ -6,11 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"os"
-	"os/signal"
 	"runtime"
-	"syscall"
 	"time"
 
 	"github.com/corio-go/corio/cmd/corio/internal/loadgen"
@@ -28,6 +24,7 @@ func runLoad(stdout, stderr io.Writer, args []string) error {
 	fs.IntVar(&cfg.Count, "n", 0, "messages in all, at most (0: no bound)")
 	fs.IntVar(&cfg.Size, "size", 0, "pad each message to this many `bytes`")
 	fs.IntVar(&cfg.Hubs, "hubs", runtime.GOMAXPROCS(0), "hubs the connections are spread on")
+	fs.DurationVar(&cfg.ReplyTimeout, "timeout", loadgen.DefaultReplyTimeout, "bound on each connect and each reply; a server that misses it fails the connection")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
@@ -35,13 +32,13 @@ func runLoad(stdout, stderr io.Writer, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("%w: load: %v", errUsage, err)
 	}
-	if cfg.Hubs == 0 {
-		return fmt.Errorf("%w: load: --hubs must be at least 1", errUsage)
+	if err := checkHubs("load", cfg.Hubs); err != nil {
+		return err
 	}
-	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
-		return fmt.Errorf("%w: load: --addr %q: %v", errUsage, cfg.Addr, err)
+	if err := checkAddr("load", cfg.Addr); err != nil {
+		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, _, stop := onStopSignals(context.Background(), stderr)
 	defer stop()
 	if !*asJSON {
 		fmt.Fprintf(stdout, "corio load: %d connections to %s on %d hubs", cfg.Conns, cfg.Addr, cfg.Hubs)

@@ -19,7 +19,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"strconv"
 )
 
 // A command is one subcommand of corio.
@@ -40,6 +42,33 @@ func commands() []command {
 
 // errUsage marks an error in the command line; main exits 2 for it.
 var errUsage = errors.New("usage")
+
+// maxHubs bounds --hubs: a hub is a goroutine and a poller, and hubs past
+// the machine's cores serve nothing more (5,000 took 727 MB).
+const maxHubs = 256
+
+// checkHubs checks a --hubs flag.
+func checkHubs(cmd string, hubs int) error {
+	if hubs < 1 || hubs > maxHubs {
+		return fmt.Errorf("%w: %s: --hubs must be 1 to %d, got %d", errUsage, cmd, maxHubs, hubs)
+	}
+	return nil
+}
+
+// checkAddr checks an --addr flag: host:port, the port a number from 0
+// (any free one, where listening) to 65535.
+func checkAddr(cmd, addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		if n, perr := strconv.Atoi(port); perr != nil || n < 0 || n > 65535 {
+			err = fmt.Errorf("port %q is not a number from 0 to 65535", port)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %s: --addr %q: %v", errUsage, cmd, addr, err)
+	}
+	return nil
+}
 
 // parseNoArgs parses the flags of a subcommand that takes no arguments:
 // -h gives flag.ErrHelp, anything else wrong an errUsage naming it.

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -178,4 +180,105 @@ func TestCrawlAboveTheDescriptorLimit(t *testing.T) {
 func tail(s string, n int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// startServe starts corio serve with args, its stdout a pipe nobody reads,
+// and returns the process, the address it listens on and its stderr.
+func startServe(t *testing.T, args ...string) (*exec.Cmd, string, *bufio.Reader) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), mainArgsEnv+"="+strings.Join(append([]string{"serve", "--addr", "127.0.0.1:0", "--hubs", "1"}, args...), "\n"))
+	stdout, err := cmd.StdoutPipe() // never read
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdout.Close() })
+	stderrPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	stderr := bufio.NewReader(stderrPipe)
+	line, err := stderr.ReadString('\n')
+	addr, ok := strings.CutPrefix(line, "corio serve: listening on ")
+	if err != nil || !ok {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	return cmd, strings.Fields(addr)[0], stderr
+}
+
+// --verbose with a stdout nobody reads: the server goes on answering (the
+// lines it cannot print are counted), and SIGTERM stops it in time.
+func TestServeVerboseToAStuckPipe(t *testing.T) {
+	cmd, addr, stderr := startServe(t, "--verbose", "--grace", "1s")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	reply := make([]byte, 64)
+	for i := range 5000 { // about 300 KB of lines: far past a pipe's 64 KiB
+		msg := fmt.Sprintf("message number %d of many", i)
+		if _, err := c.Write([]byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, reply[:len(msg)]); err != nil {
+			t.Fatalf("message %d: %v: the server stopped answering", i, err)
+		}
+	}
+	c.Close()
+	restc := make(chan []byte, 1)
+	go func() { b, _ := io.ReadAll(stderr); restc <- b }() // before Wait closes the pipe
+	cmd.Process.Signal(syscall.SIGTERM)
+	rest := <-restc
+	if status := exitStatusOfProcess(t, cmd); status != 0 {
+		t.Fatalf("exit status %d after SIGTERM", status)
+	}
+	if !regexp.MustCompile(`corio serve: \d+ messages not printed: stdout was too slow`).Match(rest) {
+		t.Fatalf("stderr after the start: %s", rest)
+	}
+}
+
+// A connection that sends nothing for --idle-timeout is closed.
+func TestServeIdleTimeout(t *testing.T) {
+	_, addr, _ := startServe(t, "--idle-timeout", "200ms")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Fatalf("read on an idle connection = %d, %v; want EOF when the server closes it", n, err)
+	}
+}
+
+// A second SIGINT does not wait out the grace period.
+func TestServeSecondInterrupt(t *testing.T) {
+	cmd, addr, stderr := startServe(t, "--grace", "1h")
+	c, err := net.Dial("tcp", addr) // open: the shutdown would wait for it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("hi"))
+	io.ReadFull(c, make([]byte, 2))
+	cmd.Process.Signal(syscall.SIGINT)
+	for {
+		line, err := stderr.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stderr ended: %v", err)
+		}
+		if strings.Contains(line, "shutting down") {
+			break
+		}
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	if status := exitStatusOfProcess(t, cmd); status != 130 {
+		t.Fatalf("exit status %d, want 130", status)
+	}
 }

@@ -6,11 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/signal"
 	"runtime"
-	"sync"
-	"syscall"
 	"time"
 
 	"github.com/corio-go/corio/cnet"
@@ -19,12 +15,17 @@ import (
 
 // runServe is `corio serve`: the seed's server, which answers everything a
 // client sends upper-cased, each connection in a task of its own, on
-// several hubs. SIGINT or SIGTERM stop it gracefully.
+// several hubs. SIGINT or SIGTERM stop it gracefully (within --grace); a
+// second one stops it at once.
 func runServe(stdout, stderr io.Writer, args []string) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, _, stop := onStopSignals(context.Background(), stderr)
 	defer stop()
 	return serve(ctx, stdout, stderr, args, nil)
 }
+
+// verboseRoom is how many --verbose lines may wait for a slow stdout
+// before more are dropped (and counted).
+const verboseRoom = 4096
 
 // serve runs the server until ctx ends, then shuts it down. ready, if not
 // nil, gets the address once the server listens.
@@ -35,32 +36,35 @@ func serve(ctx context.Context, stdout, stderr io.Writer, args []string, ready f
 	hubs := fs.Int("hubs", runtime.GOMAXPROCS(0), "number of hubs (goroutines) serving connections")
 	maxConns := fs.Int("max-conns", 0, "connections served at once, at most (0: no bound)")
 	grace := fs.Duration("grace", 5*time.Second, "how long a shutdown waits for connections before closing them")
-	verbose := fs.Bool("verbose", false, "print every message received, as the seed's server does")
+	verbose := fs.Bool("verbose", false, "print every message received, as the seed's server does (never waiting for stdout: lines it cannot take are dropped and counted)")
+	idle := fs.Duration("idle-timeout", 2*time.Minute, "close a connection that sends nothing for this long (0: never)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
+	if err := checkHubs("serve", *hubs); err != nil {
+		return err
+	}
 	switch {
-	case *hubs < 1:
-		return fmt.Errorf("%w: serve: --hubs must be at least 1, got %d", errUsage, *hubs)
+	case *idle < 0:
+		return fmt.Errorf("%w: serve: --idle-timeout must not be negative, got %v", errUsage, *idle)
 	case *maxConns < 0:
 		return fmt.Errorf("%w: serve: --max-conns must not be negative, got %d", errUsage, *maxConns)
 	case *grace < 0:
 		return fmt.Errorf("%w: serve: --grace must not be negative, got %v", errUsage, *grace)
 	}
-	if _, _, err := net.SplitHostPort(*addr); err != nil {
-		return fmt.Errorf("%w: serve: --addr %q: %v", errUsage, *addr, err)
+	if err := checkAddr("serve", *addr); err != nil {
+		return err
 	}
-	var out sync.Mutex // the hubs print from several goroutines
+	var messages *lineLog
+	if *verbose {
+		messages = newLineLog(stdout, verboseRoom)
+	}
 	srv := &cnet.StreamServer{
-		Addr: *addr, Hubs: *hubs, MaxConns: *maxConns,
+		Addr: *addr, Hubs: *hubs, MaxConns: *maxConns, IdleTimeout: *idle,
 		Handler: func(ctx context.Context, c net.Conn) {
 			var seen func([]byte)
-			if *verbose {
-				seen = func(msg []byte) {
-					out.Lock()
-					fmt.Fprintf(stdout, "client %v msg: %s\n", c.RemoteAddr(), msg)
-					out.Unlock()
-				}
+			if messages != nil {
+				seen = func(msg []byte) { messages.print(fmt.Sprintf("client %v msg: %s\n", c.RemoteAddr(), msg)) }
 			}
 			upper.Serve(c, seen)
 		},
@@ -78,6 +82,12 @@ func serve(ctx context.Context, stdout, stderr io.Writer, args []string, ready f
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		fmt.Fprintf(stderr, "corio serve: connections still open after %v were closed\n", *grace)
+	}
+	if messages != nil {
+		// Not waiting long for a stdout that takes nothing.
+		if dropped, _ := messages.close(time.Second); dropped > 0 {
+			fmt.Fprintf(stderr, "corio serve: %d messages not printed: stdout was too slow\n", dropped)
+		}
 	}
 	fmt.Fprintln(stderr, "corio serve: stopped")
 	return nil

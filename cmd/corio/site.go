@@ -5,10 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/corio-go/corio/internal/fixture/demosite"
 )
@@ -32,8 +28,8 @@ func runSite(stdout, stderr io.Writer, args []string) error {
 	if err := site.Validate(); err != nil {
 		return fmt.Errorf("%w: site: %v", errUsage, err)
 	}
-	if _, _, err := net.SplitHostPort(*addr); err != nil {
-		return fmt.Errorf("%w: site: --addr %q: %v", errUsage, *addr, err)
+	if err := checkAddr("site", *addr); err != nil {
+		return err
 	}
 	if *list {
 		for _, u := range site.URLs("http://" + *addr) {
@@ -41,7 +37,7 @@ func runSite(stdout, stderr io.Writer, args []string) error {
 		}
 		return nil
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, _, stop := onStopSignals(context.Background(), stderr)
 	defer stop()
 	base, stopSite, err := demosite.Start(site, *addr)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"hash/maphash"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/corio-go/corio"
@@ -134,6 +135,11 @@ func ParseSeed(raw string) (*url.URL, error) {
 	}
 	if u.Host == "" {
 		return nil, fmt.Errorf("%q has no host", raw)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("%q has port %s; a port is 1 to 65535", raw, p)
+		}
 	}
 	return normalize(u), nil
 }

@@ -30,6 +30,10 @@ type Config struct {
 	Count    int           // messages in all, at most (0: until Duration)
 	Size     int           // each message padded to this many bytes (0: as is)
 	Hubs     int           // hubs (goroutines) the connections are spread on; default GOMAXPROCS
+	// ReplyTimeout bounds the wait for each reply (and for each connect):
+	// a server that does not answer in it fails the connection. 0 means
+	// DefaultReplyTimeout.
+	ReplyTimeout time.Duration
 	// Sample, if set, is called with some exchanges (the first of each of
 	// the first few connections), from the hubs' goroutines.
 	Sample func(conn int, msg, reply string)
@@ -54,6 +58,20 @@ func (r *Result) MsgsPerSecond() float64 {
 	return float64(r.Msgs) / r.Elapsed.Seconds()
 }
 
+// DefaultReplyTimeout is the reply bound when Config leaves it 0.
+const DefaultReplyTimeout = 5 * time.Second
+
+// ErrNoReplies is the error of a run in which the server answered no
+// message at all: a load test of nothing.
+var ErrNoReplies = errors.New("the server answered no message")
+
+func (c *Config) replyTimeout() time.Duration {
+	if c.ReplyTimeout == 0 {
+		return DefaultReplyTimeout
+	}
+	return c.ReplyTimeout
+}
+
 // Validate reports what is wrong with c, for a usage message.
 func (c *Config) Validate() error {
 	switch {
@@ -71,13 +89,16 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("size must not be negative, got %d", c.Size)
 	case c.Hubs < 0:
 		return fmt.Errorf("hubs must not be negative, got %d", c.Hubs)
+	case c.ReplyTimeout < 0:
+		return fmt.Errorf("reply timeout must not be negative, got %v", c.ReplyTimeout)
 	}
 	return nil
 }
 
 // Run runs the load and returns what it measured. Connection failures
 // are counted in the result, not returned; the error is for a run that
-// could not be made at all.
+// could not be made at all, or in which no message was answered
+// (ErrNoReplies, with the result).
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -122,6 +143,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := errors.Join(errs...); err != nil && ctx.Err() == nil {
 		return total, err
 	}
+	if total.Msgs == 0 && ctx.Err() == nil {
+		if total.FirstError != nil {
+			return total, fmt.Errorf("%w (%d connections, first error: %v)", ErrNoReplies, total.Conns, total.FirstError)
+		}
+		return total, fmt.Errorf("%w (%d connections)", ErrNoReplies, total.Conns)
+	}
 	return total, nil
 }
 
@@ -151,15 +178,16 @@ func runHub(hubCtx context.Context, cfg *Config, h, hubs int, deadline time.Time
 
 // client is one connection of the seed's client program.
 func client(ctx context.Context, cfg *Config, i int, budget *atomic.Int64, r *Result) error {
-	c, err := cnet.Dial(ctx, "tcp", cfg.Addr)
+	timeout := cfg.replyTimeout()
+	dctx, cancel := corio.WithTimeout(ctx, timeout)
+	c, err := cnet.Dial(dctx, "tcp", cfg.Addr)
+	cancel()
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	r.Conns++
-	if d, ok := ctx.Deadline(); ok {
-		c.SetDeadline(d) // the run's end also ends a read or write in flight
-	}
+	runEnd, bounded := ctx.Deadline()
 	prefix := "client" + strconv.Itoa(i) + " say hello "
 	msg := make([]byte, 0, max(cfg.Size, len(prefix)+20))
 	reply := make([]byte, 0, cap(msg))
@@ -172,12 +200,19 @@ func client(ctx context.Context, cfg *Config, i int, budget *atomic.Int64, r *Re
 			msg = append(msg, '.')
 		}
 		sent := time.Now()
+		// This exchange ends by the reply bound, or the run's end if
+		// that comes first.
+		dl := corio.Now(ctx).Add(timeout)
+		if bounded && runEnd.Before(dl) {
+			dl = runEnd
+		}
+		c.SetDeadline(dl)
 		if _, err := c.Write(msg); err != nil {
-			return stopped(ctx, err)
+			return stopped(ctx, err, timeout)
 		}
 		reply = reply[:len(msg)]
 		if _, err := io.ReadFull(c, reply); err != nil {
-			return stopped(ctx, err)
+			return stopped(ctx, err, timeout)
 		}
 		r.Latency.Record(time.Since(sent))
 		r.Msgs++
@@ -190,14 +225,17 @@ func client(ctx context.Context, cfg *Config, i int, budget *atomic.Int64, r *Re
 	}
 }
 
-// stopped tells an error that ends the run (the deadline reached) from
-// a failure.
-func stopped(ctx context.Context, err error) error {
+// stopped tells an error that ends the run (its deadline reached) from
+// a failure; a reply that did not come in timeout is one.
+func stopped(ctx context.Context, err error, timeout time.Duration) error {
 	if ctx.Err() != nil {
 		return nil
 	}
-	if d, ok := ctx.Deadline(); ok && errors.Is(err, os.ErrDeadlineExceeded) && !corio.Now(ctx).Before(d) {
-		return nil // the connection's deadline, the run's end, came first
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		if d, ok := ctx.Deadline(); ok && !corio.Now(ctx).Before(d) {
+			return nil // the connection's deadline was the run's end
+		}
+		return fmt.Errorf("no reply in %v: %w", timeout, err)
 	}
 	return err
 }

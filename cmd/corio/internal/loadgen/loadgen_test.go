@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"strings"
 	"sync"
@@ -79,8 +80,8 @@ func TestRunConnectionFailuresAreCounted(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close() // nobody listens there now
 	r, err := Run(context.Background(), Config{Addr: addr, Conns: 3, Count: 10})
-	if err != nil {
-		t.Fatal(err)
+	if !errors.Is(err, ErrNoReplies) || r == nil {
+		t.Fatalf("Run = %+v, %v; want the result and ErrNoReplies", r, err)
 	}
 	if r.Errors != 3 || r.Conns != 0 || r.FirstError == nil {
 		t.Fatalf("result %+v", r)
@@ -91,10 +92,54 @@ func TestConfigValidate(t *testing.T) {
 	for _, c := range []Config{
 		{}, {Addr: "x:1"}, {Addr: "x:1", Conns: 1}, {Addr: "x:1", Conns: 1, Count: -1},
 		{Addr: "x:1", Conns: 1, Count: 1, Size: -1}, {Addr: "x:1", Conns: 1, Duration: -1},
-		{Addr: "x:1", Conns: 1, Count: 1, Hubs: -1},
+		{Addr: "x:1", Conns: 1, Count: 1, Hubs: -1}, {Addr: "x:1", Conns: 1, Count: 1, ReplyTimeout: -1},
 	} {
 		if c.Validate() == nil {
 			t.Errorf("%+v accepted", c)
+		}
+	}
+}
+
+// A server that accepts and never answers: every wait is bounded by the
+// reply timeout, and a run with no reply at all is an error, whether it
+// is bounded by a count or by a duration.
+func TestServerThatNeverAnswers(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // says nothing, closes nothing
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	for _, cfg := range []Config{
+		{Addr: l.Addr().String(), Conns: 3, Count: 10, Hubs: 1, ReplyTimeout: 200 * time.Millisecond},
+		{Addr: l.Addr().String(), Conns: 3, Duration: time.Second, Hubs: 1, ReplyTimeout: 200 * time.Millisecond},
+	} {
+		start := time.Now()
+		r, err := Run(context.Background(), cfg)
+		if !errors.Is(err, ErrNoReplies) || r == nil || r.Msgs != 0 || r.Errors != 3 || !strings.Contains(r.FirstError.Error(), "no reply in 200ms") {
+			t.Fatalf("count %d, duration %v: %+v, %v; want ErrNoReplies after 3 connections failed for want of a reply", cfg.Count, cfg.Duration, r, err)
+		}
+		if took := time.Since(start); took > 10*time.Second {
+			t.Fatalf("the run took %v", took) // a hang, not a timing: the bound is 200 ms
 		}
 	}
 }

@@ -1,0 +1,45 @@
+package cnet
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/corio-go/corio"
+)
+
+// Failed accepts are logged a line a second at most, with the count of
+// those left out (virtual clock: the backoff's waits take no time).
+func TestAcceptErrorsRateLimited(t *testing.T) {
+	var out bytes.Buffer
+	s := &StreamServer{ErrorLog: log.New(&out, "", 0)}
+	err := corio.Run(context.Background(), func(ctx context.Context) error {
+		var b acceptBackoff
+		failure := errors.New("too many open files")
+		start := corio.Now(ctx)
+		for corio.Now(ctx).Sub(start) < 2500*time.Millisecond {
+			if !s.retryAccept(ctx, failure, &b) {
+				return errors.New("retryAccept gave up")
+			}
+			b.reset() // as an accept that works in between does
+			corio.Sleep(ctx, 10*time.Millisecond)
+		}
+		return nil
+	}, corio.VirtualClock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := []string{
+		"cnet: accept: too many open files; retrying in 5ms",
+		"cnet: accept: too many open files; retrying in 5ms (66 more failed since the last line)",
+		"cnet: accept: too many open files; retrying in 5ms (66 more failed since the last line)",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("log:\n%s\nwant:\n%s", out.String(), strings.Join(want, "\n"))
+	}
+}
