@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Peak memory of corio crawl, with its default flags, on the pages that
 # would take all of it without bounds: an endless page of links, and a
-# gzip bomb (a few MB on the wire, 1 GiB unpacked). The server
+# gzip bomb (1 GiB unpacked, a small fraction of it on the wire). The server
 # (bench/cmd/hostile) runs on CPU 1, the crawl on CPU 0; the figure is
 # the crawl's maximum resident set (GNU time's %M; Debian package
 # "time") and its wall time.
@@ -20,8 +20,8 @@ taskset -c 1 "$bin/hostile" --addr "127.0.0.1:$port" 2>/dev/null &
 until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.2; done
 baseline=${2:-}
 run() { # name binary page
-  out=$( { taskset -c 0 /usr/bin/time -f '%M %e %x' timeout 10 "$2" crawl --depth 1 --ignore-robots "http://127.0.0.1:$port/$3" >/dev/null 2>/dev/null; } 2>&1 | tail -1 ) || true
-  echo "$1 $3 $out"
+  taskset -c 0 /usr/bin/time -o "$bin/time" -f '%M %e %x' timeout 10 "$2" crawl --depth 1 --ignore-robots "http://127.0.0.1:$port/$3" >/dev/null 2>&1 || true
+  echo "$1 $3 $(tail -1 "$bin/time")"
 }
 for r in $(seq "$rounds"); do
   for page in endless bomb; do
