@@ -118,21 +118,7 @@ func TestCrawlSecondInterruptStopsAtOnce(t *testing.T) {
 		fmt.Fprintf(w, `<a href="/%d">a</a> <a href="/%d">b</a>`, 2*n, 2*n+1)
 	}))
 	defer srv.Close()
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), mainArgsEnv+"="+strings.Join([]string{"crawl", "-c", "8", "--depth", "30", srv.URL + "/"}, "\n"))
-	stdout, err := cmd.StdoutPipe() // never read
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stdout.Close()
-	stderrPipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	cmd, stderr := startWithStuckStdout(t, "crawl", "-c", "8", "--depth", "30", srv.URL+"/")
 	// Once the pipe (64 KiB) is full, the crawl is stuck in a write and
 	// asks for no more pages: wait until the count stops moving.
 	for last := int32(-1); ; {
@@ -146,7 +132,7 @@ func TestCrawlSecondInterruptStopsAtOnce(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGINT)
 	// The second only once the first is in: two at once may reach the
 	// process as one.
-	line, err := bufio.NewReader(stderrPipe).ReadString('\n')
+	line, err := stderr.ReadString('\n')
 	if err != nil || line != "corio: interrupt: finishing (once more stops at once)\n" {
 		t.Fatalf("after the first SIGINT, stderr %q, %v", line, err)
 	}
@@ -182,18 +168,18 @@ func tail(s string, n int) string {
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
-// startServe starts corio serve with args, its stdout a pipe nobody reads,
-// and returns the process, the address it listens on and its stderr.
-func startServe(t *testing.T, args ...string) (*exec.Cmd, string, *bufio.Reader) {
+// startWithStuckStdout starts corio with args, its stdout a pipe nobody
+// reads, and returns it and a reader of its stderr.
+func startWithStuckStdout(t *testing.T, args ...string) (*exec.Cmd, *bufio.Reader) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), mainArgsEnv+"="+strings.Join(append([]string{"serve", "--addr", "127.0.0.1:0", "--hubs", "1"}, args...), "\n"))
+	cmd.Env = append(os.Environ(), mainArgsEnv+"="+strings.Join(args, "\n"))
 	stdout, err := cmd.StdoutPipe() // never read
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { stdout.Close() })
-	stderrPipe, err := cmd.StderrPipe()
+	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +187,14 @@ func startServe(t *testing.T, args ...string) (*exec.Cmd, string, *bufio.Reader)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	stderr := bufio.NewReader(stderrPipe)
+	return cmd, bufio.NewReader(stderr)
+}
+
+// startServe starts corio serve with args, its stdout a pipe nobody reads,
+// and returns the process, the address it listens on and its stderr.
+func startServe(t *testing.T, args ...string) (*exec.Cmd, string, *bufio.Reader) {
+	t.Helper()
+	cmd, stderr := startWithStuckStdout(t, append([]string{"serve", "--addr", "127.0.0.1:0", "--hubs", "1"}, args...)...)
 	line, err := stderr.ReadString('\n')
 	addr, ok := strings.CutPrefix(line, "corio serve: listening on ")
 	if err != nil || !ok {
