@@ -70,25 +70,26 @@ func (c *Config) maxLinks() int {
 
 // Validate reports the first setting that is wrong, naming it.
 func (c *Config) Validate() error {
-	switch {
-	case c.MaxBody < 0:
-		return fmt.Errorf("max-body must not be negative, got %d", c.MaxBody)
-	case c.MaxLinks < 0:
-		return fmt.Errorf("max-links must not be negative, got %d", c.MaxLinks)
-	case c.Concurrency < 1:
+	if c.Concurrency < 1 {
 		return fmt.Errorf("concurrency must be at least 1, got %d", c.Concurrency)
-	case c.Depth < 0:
-		return fmt.Errorf("depth must not be negative, got %d", c.Depth)
-	case c.Max < 0:
-		return fmt.Errorf("max must not be negative, got %d", c.Max)
-	case c.PerHost < 0:
-		return fmt.Errorf("per-host must not be negative, got %d", c.PerHost)
-	case c.Timeout < 0:
-		return fmt.Errorf("timeout must not be negative, got %v", c.Timeout)
-	case c.Retries < 0:
-		return fmt.Errorf("retries must not be negative, got %d", c.Retries)
-	case c.Backoff < 0:
-		return fmt.Errorf("backoff must not be negative, got %v", c.Backoff)
+	}
+	for _, f := range []struct {
+		name     string
+		value    any
+		negative bool
+	}{
+		{"depth", c.Depth, c.Depth < 0},
+		{"max", c.Max, c.Max < 0},
+		{"per-host", c.PerHost, c.PerHost < 0},
+		{"timeout", c.Timeout, c.Timeout < 0},
+		{"retries", c.Retries, c.Retries < 0},
+		{"backoff", c.Backoff, c.Backoff < 0},
+		{"max-body", c.MaxBody, c.MaxBody < 0},
+		{"max-links", c.MaxLinks, c.MaxLinks < 0},
+	} {
+		if f.negative {
+			return fmt.Errorf("%s must not be negative, got %v", f.name, f.value)
+		}
 	}
 	return nil
 }

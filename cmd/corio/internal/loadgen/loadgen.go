@@ -79,18 +79,24 @@ func (c *Config) Validate() error {
 		return errors.New("no server address")
 	case c.Conns < 1:
 		return fmt.Errorf("connections must be at least 1, got %d", c.Conns)
-	case c.Duration < 0:
-		return fmt.Errorf("duration must not be negative, got %v", c.Duration)
-	case c.Count < 0:
-		return fmt.Errorf("count must not be negative, got %d", c.Count)
-	case c.Duration == 0 && c.Count == 0:
+	}
+	for _, f := range []struct {
+		name     string
+		value    any
+		negative bool
+	}{
+		{"duration", c.Duration, c.Duration < 0},
+		{"count", c.Count, c.Count < 0},
+		{"size", c.Size, c.Size < 0},
+		{"hubs", c.Hubs, c.Hubs < 0},
+		{"reply timeout", c.ReplyTimeout, c.ReplyTimeout < 0},
+	} {
+		if f.negative {
+			return fmt.Errorf("%s must not be negative, got %v", f.name, f.value)
+		}
+	}
+	if c.Duration == 0 && c.Count == 0 {
 		return errors.New("neither a duration nor a count: the run would never end")
-	case c.Size < 0:
-		return fmt.Errorf("size must not be negative, got %d", c.Size)
-	case c.Hubs < 0:
-		return fmt.Errorf("hubs must not be negative, got %d", c.Hubs)
-	case c.ReplyTimeout < 0:
-		return fmt.Errorf("reply timeout must not be negative, got %v", c.ReplyTimeout)
 	}
 	return nil
 }
