@@ -39,7 +39,7 @@ func AsCompleted(ctx context.Context, tasks ...Joinable) iter.Seq2[int, error] {
 		var c completions[int]
 		defer c.stop()
 		for i, j := range tasks {
-			c.watch(cur.hub, j.base(), i) // an ended task is queued at once
+			c.watch(j.base(), i) // an ended task is queued at once
 		}
 		for c.left > 0 {
 			if err := c.wait(ctx, cur); err != nil {

@@ -126,7 +126,7 @@ func ImapUnordered[In, Out any](ctx context.Context, g *Group, in iter.Seq[In], 
 				return
 			}
 			started = append(started, t)
-			c.watch(cur.hub, &t.task, t)
+			c.watch(&t.task, t)
 			if !give() {
 				return
 			}
@@ -170,7 +170,7 @@ type completions[K any] struct {
 }
 
 // watch adds t, whose key k is queued when it ends.
-func (c *completions[K]) watch(h *hub, t *task, k K) {
+func (c *completions[K]) watch(t *task, k K) {
 	c.left++
 	t.OnDone(func() {
 		if c.stopped {
