@@ -138,9 +138,7 @@ func (c *Conn) readContext(ctx context.Context, b []byte) (int, error) {
 			return n, nil
 		case unix.EINTR:
 		case unix.EAGAIN:
-			if idle := c.idle.Load(); idle != 0 {
-				c.armIdle(time.Duration(idle))
-			}
+			c.boundIdleWait()
 			if err := c.fd.WaitReadContext(ctx); err != nil {
 				return 0, c.opError("read", err)
 			}
@@ -167,9 +165,7 @@ func (c *Conn) WaitReadable() error {
 	// and one more frame under it pushes its stack past the runtime's
 	// 2 KiB minimum, doubling it (cnet/stack_test.go guards this).
 	if c.fd.ReadDrained() {
-		if idle := c.idle.Load(); idle != 0 {
-			c.armIdle(time.Duration(idle))
-		}
+		c.boundIdleWait()
 		if err := c.fd.WaitRead(); err != nil {
 			return c.opError("read", err)
 		}
@@ -182,9 +178,7 @@ func (c *Conn) WaitReadable() error {
 // that would fail with EAGAIN.
 func (c *Conn) waitIfDrained(ctx context.Context) error {
 	if c.fd.ReadDrained() {
-		if idle := c.idle.Load(); idle != 0 {
-			c.armIdle(time.Duration(idle))
-		}
+		c.boundIdleWait()
 		if err := c.fd.WaitReadContext(ctx); err != nil {
 			return c.opError("read", err)
 		}
@@ -341,6 +335,14 @@ func (c *Conn) ownReadDeadline() time.Time {
 		return time.Unix(0, ns)
 	}
 	return time.Time{}
+}
+
+// boundIdleWait, before a wait for data, applies the idle timeout if
+// there is one. Its common case (none) inlines into the read paths.
+func (c *Conn) boundIdleWait() {
+	if idle := c.idle.Load(); idle != 0 {
+		c.armIdle(time.Duration(idle))
+	}
 }
 
 // armIdle, before a wait for data, makes the read deadline the earlier of
