@@ -27,15 +27,20 @@ import (
 // that a Close from another goroutine never closes it under a call in
 // progress (and its number is never reused under one).
 type FD struct {
-	h         *hub
-	fd        int
-	state     atomic.Uint64 // fdClosed, plus the number of calls in progress
-	sysClosed atomic.Bool   // the descriptor itself is closed
-	rd, wr    fdDir
+	h      *hub
+	fd     int
+	state  atomic.Uint64 // fdClosed, fdSysClosed, plus the number of calls in progress
+	watch  *ReadWatch    // told of the next edge while no task reads (WatchRead)
+	rd, wr fdDir
 }
 
-// fdClosed is the bit of FD.state that Close sets.
-const fdClosed = 1 << 63
+// The bits of FD.state above the count of calls in progress: fdClosed is
+// set by Close, fdSysClosed once the descriptor itself is closed. They
+// share a word with the count so that an FD stays in its size class.
+const (
+	fdClosed    = 1 << 63
+	fdSysClosed = 1 << 62
+)
 
 // fdDir is one direction of an FD.
 type fdDir struct {
@@ -45,7 +50,8 @@ type fdDir struct {
 	ready    bool         // an edge came while no task waited (hub only)
 	drained  bool         // the owner saw the kernel's buffer emptied (hub only)
 	final    bool         // the peer closed: reads end without another edge (hub only)
-	waiting  atomic.Bool  // a task waits: deadline changes must reach the hub
+	watched  bool         // FD.watch waits for the next edge (reads only; hub only)
+	waiting  atomic.Bool  // a task waits, or a watch: deadline changes must reach the hub
 	deadline atomic.Int64 // hub clock; noDeadline if none
 	waiters  taskList     // hub only
 	timer    timer        // fires at the deadline while a task waits (hub only)
@@ -112,7 +118,7 @@ func (f *FD) Release() {
 // closeSys closes the descriptor, once (which also takes it out of the
 // poller).
 func (f *FD) closeSys() {
-	if f.sysClosed.CompareAndSwap(false, true) {
+	if f.state.Or(fdSysClosed)&fdSysClosed == 0 {
 		unix.Close(f.fd)
 	}
 }
@@ -146,7 +152,10 @@ func (f *FD) Register(fd int) (*FD, error) {
 // buffer (a stream socket's read returned less than asked): until the
 // poller reports new data, ReadDrained says so, and the owner can wait
 // first instead of paying a read that would fail with EAGAIN.
-func (f *FD) SetReadDrained() { f.rd.drained = true }
+//
+// An edge recorded before that read is spent: the read took what it
+// reported (the hub runs nothing between a task's read and this call).
+func (f *FD) SetReadDrained() { f.rd.drained, f.rd.ready = true, false }
 
 // ReadDrained reports whether the last read emptied the buffer and no
 // data has been reported since. Once the peer has closed its side it is
@@ -181,6 +190,9 @@ func (f *FD) wait(d *fdDir, ctx context.Context) error {
 		ctx = &t.ctx
 	} else if _, err := running(ctx); err != nil {
 		return err
+	}
+	if d.watched {
+		return ErrWatched
 	}
 	d.waiting.Store(true) // before reading the deadline: see setDeadline
 	defer d.waiting.Store(false)
@@ -244,7 +256,7 @@ func (f *FD) setDeadline(d *fdDir, t time.Time) error {
 
 // rearm applies a changed deadline to the tasks waiting (on the hub).
 func (d *fdDir) rearm() {
-	if d.waiters.empty() {
+	if d.waiters.empty() && !d.watched {
 		return
 	}
 	h := d.f.h
@@ -252,7 +264,7 @@ func (d *fdDir) rearm() {
 	case dl == noDeadline:
 		h.timers.remove(&d.timer)
 	case dl <= h.clock.read():
-		d.wakeAll(os.ErrDeadlineExceeded)
+		d.expire()
 	default:
 		h.timers.push(&d.timer, dl)
 	}
@@ -260,11 +272,15 @@ func (d *fdDir) rearm() {
 
 // edge records that the descriptor became ready in d's direction: the
 // tasks waiting wake to retry, or, if none waits, the next wait returns at
-// once (edges are reported once; one must not be lost).
+// once (edges are reported once; one must not be lost) and a watch is
+// told.
 func (d *fdDir) edge() {
 	d.drained = false
 	if d.waiters.empty() {
 		d.ready = true
+		if d.watched {
+			d.fireWatch(nil)
+		}
 		return
 	}
 	d.wakeAll(nil)
@@ -301,6 +317,7 @@ func (f *FD) Close() error {
 // release wakes the waiters and forgets the FD (on the hub).
 func (f *FD) release() {
 	h := f.h
+	f.rd.closedWatch()
 	f.rd.wakeAll(net.ErrClosed)
 	f.wr.wakeAll(net.ErrClosed)
 	if f.fd < len(h.fds) && h.fds[f.fd] == f {

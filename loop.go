@@ -2,7 +2,6 @@ package corio
 
 import (
 	"context"
-	"os"
 	"time"
 )
 
@@ -52,7 +51,7 @@ func (h *hub) fireTimers() {
 		case func():
 			target()
 		case *fdDir:
-			target.wakeAll(os.ErrDeadlineExceeded)
+			target.expire()
 		}
 	}
 }

@@ -61,11 +61,19 @@ func newConn(fd *corio.FD, network string) *Conn {
 // connOf makes the Conn of a connected socket whose local address and
 // peer's, if not nil, are known already (an accepted connection's).
 func connOf(fd *corio.FD, network string, local net.Addr, peer unix.Sockaddr) *Conn {
+	c := &Conn{}
+	c.init(fd, network, local, peer)
+	return c
+}
+
+// init makes c, a zero Conn (inside a larger record, say), the Conn of a
+// connected socket, as connOf does.
+func (c *Conn) init(fd *corio.FD, network string, local net.Addr, peer unix.Sockaddr) {
 	// Nothing has been read: until the poller reports data (it does at
 	// once for data that came before registration), a read would fail
 	// with EAGAIN.
 	fd.SetReadDrained()
-	c := &Conn{fd: fd, network: kindOf(network), laddr: local}
+	c.fd, c.network, c.laddr = fd, kindOf(network), local
 	if local == nil {
 		if sa, err := unix.Getsockname(fd.Sysfd()); err == nil {
 			c.laddr = netAddr(network, sa)
@@ -79,7 +87,6 @@ func connOf(fd *corio.FD, network string, local net.Addr, peer unix.Sockaddr) *C
 	} else if peer != nil {
 		c.raddr = netAddr(network, peer)
 	}
-	return c
 }
 
 // opError wraps err the way package net does, so that errors.Is(err,
@@ -231,20 +238,39 @@ func (c *Conn) writeContext(ctx context.Context, b []byte) (int, error) {
 // broke the protocol. It costs no system call while the poller has
 // reported nothing since the last read emptied the socket.
 func (c *Conn) Quiet() bool {
+	more, err := c.pending()
+	return !more && err == nil
+}
+
+// pending reports whether data waits to be read (more), or else what a
+// read would end with: io.EOF once the peer has closed its side, or an
+// error; nil, false when nothing waits. It costs no system call while the
+// poller has reported nothing since the last read emptied the socket, and
+// a peek otherwise.
+func (c *Conn) pending() (more bool, err error) {
 	if c.fd.ReadDrained() {
-		return true
+		return false, nil
 	}
 	if err := c.fd.Acquire(); err != nil {
-		return false
+		return false, c.opError("read", err)
 	}
 	defer c.fd.Release()
 	var one [1]byte
-	_, _, err := unix.Recvfrom(c.fd.Sysfd(), one[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
-	if err == unix.EAGAIN {
-		c.fd.SetReadDrained() // the next edge reports what comes
-		return true
+	for {
+		n, _, err := unix.Recvfrom(c.fd.Sysfd(), one[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		switch {
+		case err == unix.EINTR:
+		case err == unix.EAGAIN:
+			c.fd.SetReadDrained() // the next edge reports what comes
+			return false, nil
+		case err != nil:
+			return false, c.opError("read", os.NewSyscallError("recvfrom", err))
+		case n == 0:
+			return false, io.EOF
+		default:
+			return true, nil
+		}
 	}
-	return false
 }
 
 // Close closes the connection; a Read or Write waiting in a task fails
@@ -356,6 +382,10 @@ func (c *Conn) armIdle(idle time.Duration) {
 	}
 	c.fd.SetReadDeadline(dl)
 }
+
+// Now is the time on the clock of the connection's hub (virtual on a
+// hub with corio.VirtualClock), the clock its deadlines are read on.
+func (c *Conn) Now() time.Time { return c.fd.Now() }
 
 // SetWriteDeadline sets the write deadline, also for a Write waiting now.
 func (c *Conn) SetWriteDeadline(t time.Time) error {

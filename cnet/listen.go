@@ -184,11 +184,16 @@ func (l *Listener) AcceptConn() (*Conn, error) {
 // address is the listener's, unless that is a wildcard (then the kernel
 // says which address the peer reached).
 func (l *Listener) conn(fd *corio.FD, peer unix.Sockaddr) *Conn {
-	local := l.addr
-	if a, ok := local.(*net.TCPAddr); ok && a.IP.IsUnspecified() {
-		local = nil
+	return connOf(fd, l.network, l.localAddr(), peer)
+}
+
+// localAddr is the local address of the connections accepted: the
+// listener's, or nil (ask the kernel) if it listens on every address.
+func (l *Listener) localAddr() net.Addr {
+	if a, ok := l.addr.(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+		return nil
 	}
-	return connOf(fd, l.network, local, peer)
+	return l.addr
 }
 
 // acceptSocket waits for the next connection and returns its descriptor,

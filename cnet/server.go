@@ -30,10 +30,18 @@ import (
 type StreamServer struct {
 	Network string // "tcp" (default), "tcp4", "tcp6" or "unix"
 	Addr    string // host:port (port 0 picks one, see ListenAddr), or a Unix socket's path
-	// Handler serves one connection; the connection is closed when it
-	// returns. ctx is its task's: it ends when the server closes.
+	// Handler serves one connection in a task of its own, for the
+	// connection's whole life; the connection is closed when it returns.
+	// ctx is its task's: it ends when the server closes.
 	Handler func(ctx context.Context, conn net.Conn)
-	Hubs    int // how many hubs (goroutines); default runtime.GOMAXPROCS(0)
+	// Bursts, instead of Handler, serves connections burst by burst:
+	// called as each connection is accepted, it returns the handler whose
+	// Burst runs in a task each time data arrives, while between bursts
+	// the connection holds no task, goroutine or buffer (see
+	// BurstHandler). What Shutdown waits for is the bursts in progress:
+	// connections waiting between bursts are closed at once.
+	Bursts func(c *Conn) BurstHandler
+	Hubs   int // how many hubs (goroutines); default runtime.GOMAXPROCS(0)
 	// MaxConns bounds the connections served at once (0: no bound). With a
 	// listener per hub it is split evenly among the hubs: a hub at its
 	// share stops accepting. Either way, connections beyond it wait in the
@@ -62,9 +70,17 @@ type StreamServer struct {
 
 // serverHub is one hub of a server.
 type serverHub struct {
+	srv   *StreamServer
 	hub   *corio.Hub
-	l     *Listener // nil on a hub that serves what the acceptor hands it
+	ctx   context.Context // the hub's main task's: burst tasks are spawned under it
+	l     *Listener       // nil on a hub that serves what the acceptor hands it
 	conns *corio.Group
+	// With Bursts: the connections open (in a burst or waiting for one),
+	// each knowing its index; draining once the hub accepts no more, and
+	// burstsGone set when the last has ended then.
+	bursts     []*burstConn
+	draining   bool
+	burstsGone corio.Event
 	// With a single acceptor: the connections handed to this hub and not
 	// yet ended (the acceptor's measure of load), and the Future the
 	// acceptor sets when it will hand over no more.
@@ -100,8 +116,10 @@ func (s *StreamServer) config() (serverConfig, error) {
 	switch {
 	case s.started:
 		return serverConfig{}, errors.New("cnet: StreamServer started twice")
-	case s.Handler == nil:
-		return serverConfig{}, errors.New("cnet: StreamServer has no Handler")
+	case s.Handler == nil && s.Bursts == nil:
+		return serverConfig{}, errors.New("cnet: StreamServer has no Handler (nor Bursts)")
+	case s.Handler != nil && s.Bursts != nil:
+		return serverConfig{}, errors.New("cnet: StreamServer has both a Handler and Bursts; set one")
 	case s.MaxConns < 0:
 		return serverConfig{}, fmt.Errorf("cnet: StreamServer.MaxConns is %d; want 0 (no bound) or more", s.MaxConns)
 	case s.IdleTimeout < 0:
@@ -154,7 +172,7 @@ func (s *StreamServer) start() (*sync.WaitGroup, error) {
 	s.done = make(chan struct{})
 	s.hubs = make([]*serverHub, cfg.hubs)
 	for i := range s.hubs {
-		s.hubs[i] = &serverHub{}
+		s.hubs[i] = &serverHub{srv: s}
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, cfg.hubs)

@@ -23,10 +23,10 @@ func (s *StreamServer) serveListener(ctx context.Context, sh *serverHub, network
 	if err != nil {
 		return err
 	}
-	sh.hub, sh.l, sh.conns = corio.HubOf(ctx), l, corio.NewGroup()
+	sh.hub, sh.ctx, sh.l, sh.conns = corio.HubOf(ctx), ctx, l, corio.NewGroup()
 	up <- nil
 	s.acceptLoop(ctx, sh, limit, false)
-	return sh.conns.Join(ctx)
+	return sh.finish(ctx)
 }
 
 // serveAcceptor listens without SO_REUSEPORT and accepts every
@@ -38,13 +38,13 @@ func (s *StreamServer) serveAcceptor(ctx context.Context, sh *serverHub, network
 	if err != nil {
 		return err
 	}
-	sh.hub, sh.l, sh.conns = corio.HubOf(ctx), l, corio.NewGroup()
+	sh.hub, sh.ctx, sh.l, sh.conns = corio.HubOf(ctx), ctx, l, corio.NewGroup()
 	up <- nil
 	s.acceptLoop(ctx, sh, s.MaxConns, true)
 	for _, other := range s.hubs {
 		other.noMore.Set(struct{}{}) // no-op if Close set it
 	}
-	return sh.conns.Join(ctx)
+	return sh.finish(ctx)
 }
 
 // acceptLoop accepts on sh's listener until it closes (or the hub ends),
@@ -111,7 +111,7 @@ func (s *StreamServer) serveAccepted(ctx context.Context, sh *serverHub, sock in
 		inner := done
 		done = func() { sh.active.Add(-1); inner() }
 	}
-	s.spawnHandler(ctx, sh, sh.l.conn(fd, peer), done)
+	s.serve(ctx, sh, sh.l, fd, peer, done)
 	return nil
 }
 
@@ -146,7 +146,7 @@ func (s *StreamServer) handOver(to *serverHub, l *Listener, sock int, peer unix.
 			s.logf("cnet: handing a connection over: %v", err)
 			return
 		}
-		s.spawnHandler(ctx, to, l.conn(fd, peer), done)
+		s.serve(ctx, to, l, fd, peer, done)
 	})
 	if err != nil {
 		unix.Close(sock)
@@ -157,12 +157,31 @@ func (s *StreamServer) handOver(to *serverHub, l *Listener, sock int, peer unix.
 // serveHandedOver serves the connections the acceptor hands this hub
 // until it says no more will come, then waits for the handlers.
 func (s *StreamServer) serveHandedOver(ctx context.Context, sh *serverHub, up chan<- error) error {
-	sh.hub, sh.conns = corio.HubOf(ctx), corio.NewGroup()
+	sh.hub, sh.ctx, sh.conns = corio.HubOf(ctx), ctx, corio.NewGroup()
 	up <- nil
 	if err := sh.noMore.Wait(ctx); err != nil {
 		return err
 	}
+	return sh.finish(ctx)
+}
+
+// finish, once the hub accepts no more, waits for its connections: the
+// handlers' tasks, or those served by bursts (see drainBursts).
+func (sh *serverHub) finish(ctx context.Context) error {
+	if sh.srv.Bursts != nil {
+		return sh.drainBursts(ctx)
+	}
 	return sh.conns.Join(ctx)
+}
+
+// serve serves a connection registered on sh's hub, accepted by l: with
+// the Handler in a task, or burst by burst.
+func (s *StreamServer) serve(ctx context.Context, sh *serverHub, l *Listener, fd *corio.FD, peer unix.Sockaddr, done func()) {
+	if s.Bursts != nil {
+		s.startBursts(sh, l, fd, peer, done)
+		return
+	}
+	s.spawnHandler(ctx, sh, l.conn(fd, peer), done)
 }
 
 // spawnHandler runs the Handler on c in a task of sh's group; when it

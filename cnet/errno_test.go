@@ -1,0 +1,5 @@
+package cnet_test
+
+import "syscall"
+
+const syscallECONNRESET = syscall.ECONNRESET
