@@ -5,12 +5,20 @@
 # and then stay open and idle (bench/cmd/idleconns, on CPU 0). The figure
 # is the growth of the server's resident memory (VmRSS) divided by N.
 #
-# Usage: bench/idle.sh [N] [ROUNDS]   (defaults: 10000 connections, 3 rounds)
-# Prints one line per run: server conns rss_before_kb rss_after_kb bytes_per_conn
+# Usage: bench/idle.sh [N] [ROUNDS] [ARRIVAL]   (defaults: 10000 connections,
+# 3 rounds, one-by-one; ARRIVAL at-once opens all N, then sends on all at
+# the same moment: see bench/cmd/idleconns)
+# Prints one line per run: server arrival conns rss_before_kb rss_after_kb bytes_per_conn
 set -euo pipefail
 cd "$(dirname "$0")"
 n=${1:-10000}
 rounds=${2:-3}
+arrival=${3:-one-by-one}
+case $arrival in
+  one-by-one) at_once= ;;
+  at-once) at_once=--at-once ;;
+  *) echo "idle.sh: ARRIVAL must be one-by-one or at-once, got $arrival" >&2; exit 2 ;;
+esac
 . ./lib.sh
 build_servers idleconns
 ulimit -n "$(ulimit -Hn)" # both sides hold N descriptors
@@ -19,7 +27,7 @@ rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 port=19400
 for r in $(seq "$rounds"); do
-  for s in corio net gnet; do
+  for s in corio corio-tasks net gnet; do
     port=$((port + 1))
     # shellcheck disable=SC2046
     GOMAXPROCS=1 taskset -c 1 $(server_cmd "$s" "$port") >/dev/null 2>&1 &
@@ -27,7 +35,7 @@ for r in $(seq "$rounds"); do
     sleep 0.5
     before=$(rss "$pid")
     mkfifo "$bin/hold"
-    taskset -c 0 "$bin/idleconns" --addr "127.0.0.1:$port" -n "$n" < "$bin/hold" > "$bin/ready" &
+    taskset -c 0 "$bin/idleconns" --addr "127.0.0.1:$port" -n "$n" $at_once < "$bin/hold" > "$bin/ready" &
     client=$!
     exec 3> "$bin/hold" # the clients hold their connections until this closes
     until grep -q ready "$bin/ready"; do sleep 0.1; done
@@ -38,6 +46,6 @@ for r in $(seq "$rounds"); do
     rm "$bin/hold" "$bin/ready"
     kill "$pid"
     wait "$pid" 2>/dev/null || true
-    echo "$s $n $before $after $(( (after - before) * 1024 / n ))"
+    echo "$s $arrival $n $before $after $(( (after - before) * 1024 / n ))"
   done
 done

@@ -4,6 +4,7 @@
 #
 # build_servers [CMD...]   builds corio, netserver, gnetserver and ./cmd/CMD
 # server_cmd NAME PORT     the command line of server NAME on 127.0.0.1:PORT
+#                          (corio: bursts; corio-tasks: a task per connection)
 
 build_servers() {
   bin=$(mktemp -d)
@@ -18,6 +19,7 @@ build_servers() {
 server_cmd() {
   case $1 in
     corio) echo "$bin/corio serve --hubs 1 --addr 127.0.0.1:$2" ;;
+    corio-tasks) echo "$bin/corio serve --hubs 1 --model tasks --addr 127.0.0.1:$2" ;;
     net) echo "$bin/netserver --addr 127.0.0.1:$2" ;;
     gnet) echo "$bin/gnetserver --addr 127.0.0.1:$2" ;;
   esac

@@ -66,7 +66,8 @@ func TestBurstsIdleTimeout(t *testing.T) {
 			return err
 		}
 		ended := false
-		s.startBursts(sh, l, fd, peer, func() { ended = true })
+		sh.connDone = func() { ended = true }
+		s.startBursts(sh, l, fd, peer)
 		for _, wait := range []time.Duration{0, 30 * time.Minute} {
 			corio.Sleep(ctx, wait)
 			if _, err := client.Write([]byte("ping")); err != nil {

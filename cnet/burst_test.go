@@ -421,4 +421,3 @@ func TestBurstsHoldNoGoroutineWhileIdle(t *testing.T) {
 	conns = nil
 	cl.wait(t)
 }
-

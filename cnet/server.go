@@ -81,6 +81,16 @@ type serverHub struct {
 	bursts     []*burstConn
 	draining   bool
 	burstsGone corio.Event
+	// The bursts' workers (see server_workers.go): the connections whose
+	// data has come, from readyHead on; the workers waiting for one; and
+	// whether one has been spawned that has not started yet.
+	ready          []*burstConn
+	readyHead      int
+	idleWorkers    []*burstWorker
+	workerStarting bool
+	// connDone is the server's bookkeeping when a connection served by
+	// bursts ends (one function per hub, not one per connection).
+	connDone func()
 	// With a single acceptor: the connections handed to this hub and not
 	// yet ended (the acceptor's measure of load), and the Future the
 	// acceptor sets when it will hand over no more.

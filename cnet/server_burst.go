@@ -45,23 +45,22 @@ type BurstOpener interface {
 }
 
 // burstConn is a connection served burst by burst: all it holds between
-// bursts. Its watch spawns the task of the next burst.
+// bursts. Its watch has a worker serve the next burst.
 type burstConn struct {
 	Conn
 	corio.ReadWatch
 	h      BurstHandler
 	sh     *serverHub
-	done   func() // the server's bookkeeping, once it has ended
-	slot   int32  // its index in sh.bursts
-	opened bool   // Open has run, or there is none
+	slot   int32 // its index in sh.bursts
+	opened bool  // Open has run, or there is none
 	ended  bool
 }
 
 // startBursts serves an accepted connection with the Bursts handler: a
-// task for Open if it has one, else a watch for its first data. It runs
+// worker for Open if it has one, else a watch for its first data. It runs
 // on sh's hub, in a task or a submitted function.
-func (s *StreamServer) startBursts(sh *serverHub, l *Listener, fd *corio.FD, peer unix.Sockaddr, done func()) {
-	bc := &burstConn{sh: sh, done: done, slot: int32(len(sh.bursts))}
+func (s *StreamServer) startBursts(sh *serverHub, l *Listener, fd *corio.FD, peer unix.Sockaddr) {
+	bc := &burstConn{sh: sh, slot: int32(len(sh.bursts))}
 	bc.Conn.init(fd, l.network, l.localAddr(), peer)
 	bc.Watcher = bc
 	if s.IdleTimeout > 0 {
@@ -97,8 +96,8 @@ func (s *StreamServer) newBurstHandler(c *Conn) (h BurstHandler, err error) {
 	return h, nil
 }
 
-// ReadReady is the watch's report: data has come (a burst's task
-// starts), the idle timeout passed or the connection was closed.
+// ReadReady is the watch's report: data has come (a worker serves the
+// burst), the idle timeout passed or the connection was closed.
 func (bc *burstConn) ReadReady(_ *corio.FD, err error) {
 	if err != nil {
 		bc.end(bc.opError("read", err))
@@ -107,21 +106,19 @@ func (bc *burstConn) ReadReady(_ *corio.FD, err error) {
 	bc.spawn()
 }
 
-// spawn starts the task of a burst (or of Open).
+// spawn has a worker serve the connection's next burst (or Open).
 func (bc *burstConn) spawn() {
 	if bc.sh.srv.killed.Load() { // Close: no burst starts now
 		bc.end(ErrServerClosed)
 		return
 	}
-	if _, err := bc.sh.conns.Spawn(bc.sh.ctx, bc.serve); err != nil {
-		bc.end(err) // the hub is ending
-	}
+	bc.sh.schedule(bc)
 }
 
-// serve is the task of a burst: Open first if it is due, then Burst, and
-// again while more data waits (after the other tasks' turn), then a watch
-// for what comes next.
-func (bc *burstConn) serve(ctx context.Context) error {
+// serve runs in a worker's task: Open first if it is due, then Burst,
+// and again while more data waits (after the other tasks' turn), until a
+// watch holds the connection again or it has ended.
+func (bc *burstConn) serve(ctx context.Context) {
 	defer func() {
 		if r := recover(); r != nil {
 			bc.sh.srv.logf("cnet: handler for %v panicked: %v", bc.RemoteAddr(), r)
@@ -132,19 +129,19 @@ func (bc *burstConn) serve(ctx context.Context) error {
 		bc.opened = true
 		if err := bc.h.(BurstOpener).Open(ctx, &bc.Conn); err != nil {
 			bc.end(err)
-			return nil
+			return
 		}
 		if bc.wait(false) {
-			return nil
+			return
 		}
 	}
 	for {
 		if err := bc.h.Burst(ctx, &bc.Conn); err != nil {
 			bc.end(err)
-			return nil
+			return
 		}
 		if bc.wait(false) {
-			return nil
+			return
 		}
 		corio.Sleep(ctx, 0) // more has come: the others' turn first
 	}
@@ -152,8 +149,8 @@ func (bc *burstConn) serve(ctx context.Context) error {
 
 // wait gives the connection back to waiting for data: it reports true
 // when a watch now holds it or it has ended, false when data waits
-// already (serve it). From a task (spawn false); from the accept path
-// (spawn true), data already there starts a task.
+// already (serve it). From a worker (spawn false); from the accept path
+// (spawn true), data already there goes to a worker.
 func (bc *burstConn) wait(spawn bool) bool {
 	if bc.sh.draining {
 		bc.end(ErrServerClosed)
@@ -202,7 +199,7 @@ func (bc *burstConn) end(err error) {
 	if bc.h != nil {
 		sh.srv.closed(bc.h, &bc.Conn, err)
 	}
-	bc.done()
+	sh.connDone()
 }
 
 // closed calls h.Closed, logging a panic rather than letting it end the
@@ -233,6 +230,7 @@ func (sh *serverHub) removeBurst(bc *burstConn) {
 // (Shutdown) or end killed (Close).
 func (sh *serverHub) drainBursts(ctx context.Context) error {
 	sh.draining = true
+	sh.dismissWorkers()
 	for _, bc := range slices.Clone(sh.bursts) {
 		if bc.fd.Watched() {
 			bc.Conn.Close() // the watch reports it: bc.end

@@ -69,6 +69,18 @@ func (s *StreamServer) acceptLoop(ctx context.Context, sh *serverHub, limit int,
 			sh.hub.Submit(func(context.Context) { slots.Release() })
 		}
 	}
+	// What ends a connection: its slot back, and the count of the hub
+	// serving it (with spread) down.
+	sh.connDone = release
+	if spread {
+		for _, other := range s.hubs {
+			if other == sh {
+				sh.connDone = func() { sh.active.Add(-1); release() }
+			} else {
+				other.connDone = func() { other.active.Add(-1); releaseFrom() }
+			}
+		}
+	}
 	var backoff acceptBackoff
 	for {
 		if slots != nil && slots.Acquire(ctx) != nil {
@@ -76,7 +88,7 @@ func (s *StreamServer) acceptLoop(ctx context.Context, sh *serverHub, limit int,
 		}
 		sock, peer, err := l.acceptSocket()
 		if err == nil {
-			err = s.serveAccepted(ctx, sh, sock, peer, spread, release, releaseFrom)
+			err = s.serveAccepted(ctx, sh, sock, peer, spread)
 		}
 		if err != nil {
 			release()
@@ -90,13 +102,13 @@ func (s *StreamServer) acceptLoop(ctx context.Context, sh *serverHub, limit int,
 }
 
 // serveAccepted serves an accepted socket: on sh, or, with spread, on the
-// hub serving the fewest. done (or, from another hub, doneFrom) is called
-// when its handler ends. An error means the socket could not be
-// registered with sh's poller; it is closed then.
-func (s *StreamServer) serveAccepted(ctx context.Context, sh *serverHub, sock int, peer unix.Sockaddr, spread bool, done, doneFrom func()) error {
+// hub serving the fewest; the serving hub's connDone is called when it
+// ends. An error means the socket could not be registered with sh's
+// poller; it is closed then.
+func (s *StreamServer) serveAccepted(ctx context.Context, sh *serverHub, sock int, peer unix.Sockaddr, spread bool) error {
 	if spread {
 		if target := s.leastLoaded(); target != sh {
-			s.handOver(target, sh.l, sock, peer, doneFrom)
+			s.handOver(target, sh.l, sock, peer)
 			return nil
 		}
 	}
@@ -106,12 +118,9 @@ func (s *StreamServer) serveAccepted(ctx context.Context, sh *serverHub, sock in
 		return sh.l.opError(err)
 	}
 	if spread {
-		// The acceptor counts its own connections too (leastLoaded).
-		sh.active.Add(1)
-		inner := done
-		done = func() { sh.active.Add(-1); inner() }
+		sh.active.Add(1) // the acceptor counts its own connections too (leastLoaded)
 	}
-	s.serve(ctx, sh, sh.l, fd, peer, done)
+	s.serve(ctx, sh, sh.l, fd, peer)
 	return nil
 }
 
@@ -130,9 +139,9 @@ func (s *StreamServer) leastLoaded() *serverHub {
 // handOver gives an accepted socket to another hub, which registers it
 // with its poller and spawns its handler. A socket the hub cannot take
 // (it has ended, or the server was closed meanwhile) is closed.
-func (s *StreamServer) handOver(to *serverHub, l *Listener, sock int, peer unix.Sockaddr, release func()) {
+func (s *StreamServer) handOver(to *serverHub, l *Listener, sock int, peer unix.Sockaddr) {
 	to.active.Add(1)
-	done := func() { to.active.Add(-1); release() }
+	done := to.connDone
 	err := to.hub.Submit(func(ctx context.Context) {
 		if s.killed.Load() {
 			unix.Close(sock)
@@ -146,7 +155,7 @@ func (s *StreamServer) handOver(to *serverHub, l *Listener, sock int, peer unix.
 			s.logf("cnet: handing a connection over: %v", err)
 			return
 		}
-		s.serve(ctx, to, l, fd, peer, done)
+		s.serve(ctx, to, l, fd, peer)
 	})
 	if err != nil {
 		unix.Close(sock)
@@ -176,24 +185,25 @@ func (sh *serverHub) finish(ctx context.Context) error {
 
 // serve serves a connection registered on sh's hub, accepted by l: with
 // the Handler in a task, or burst by burst.
-func (s *StreamServer) serve(ctx context.Context, sh *serverHub, l *Listener, fd *corio.FD, peer unix.Sockaddr, done func()) {
+func (s *StreamServer) serve(ctx context.Context, sh *serverHub, l *Listener, fd *corio.FD, peer unix.Sockaddr) {
 	if s.Bursts != nil {
-		s.startBursts(sh, l, fd, peer, done)
+		s.startBursts(sh, l, fd, peer)
 		return
 	}
-	s.spawnHandler(ctx, sh, l.conn(fd, peer), done)
+	s.spawnHandler(ctx, sh, l.conn(fd, peer))
 }
 
 // spawnHandler runs the Handler on c in a task of sh's group; when it
-// ends, c is closed and done called. A panic is logged, not spread.
-func (s *StreamServer) spawnHandler(ctx context.Context, sh *serverHub, c *Conn, done func()) {
+// ends, c is closed and sh.connDone called. A panic is logged, not
+// spread.
+func (s *StreamServer) spawnHandler(ctx context.Context, sh *serverHub, c *Conn) {
 	if s.IdleTimeout > 0 {
 		c.SetIdleTimeout(s.IdleTimeout)
 	}
 	_, err := sh.conns.Spawn(ctx, func(ctx context.Context) error {
 		defer func() {
 			c.Close()
-			done()
+			sh.connDone()
 		}()
 		defer func() {
 			if r := recover(); r != nil {
@@ -205,7 +215,7 @@ func (s *StreamServer) spawnHandler(ctx context.Context, sh *serverHub, c *Conn,
 	})
 	if err != nil { // the hub is ending
 		c.Close()
-		done()
+		sh.connDone()
 	}
 }
 

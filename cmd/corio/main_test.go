@@ -32,6 +32,7 @@ func TestRun(t *testing.T) {
 		{[]string{"serve", "--idle-timeout", "-1s"}, 2, "", "--idle-timeout must not be negative"},
 		{[]string{"serve", "--addr", "nowhere"}, 2, "", `--addr "nowhere"`},
 		{[]string{"serve", "--max-conns", "-1"}, 2, "", "--max-conns must not be negative"},
+		{[]string{"serve", "--model", "threads"}, 2, "", `serve: --model must be bursts or tasks, got "threads"`},
 		{[]string{"serve", "--bogus"}, 2, "", "flag provided but not defined"},
 		{[]string{"load", "-c", "0"}, 2, "", "connections must be at least 1"},
 		{[]string{"load", "-d", "0"}, 2, "", "neither a duration nor a count"},

@@ -14,8 +14,9 @@ import (
 )
 
 // runServe is `corio serve`: the seed's server, which answers everything a
-// client sends upper-cased, each connection in a task of its own, on
-// several hubs. SIGINT or SIGTERM stop it gracefully (within --grace); a
+// client sends upper-cased, on several hubs: by default burst by burst (a
+// connection holds no task between messages), or with --model tasks as the
+// seed does, each connection in a task of its own. SIGINT or SIGTERM stop it gracefully (within --grace); a
 // second one stops it at once.
 func runServe(stdout, stderr io.Writer, args []string) error {
 	ctx, _, stop := onStopSignals(context.Background(), stderr)
@@ -38,6 +39,7 @@ func serve(ctx context.Context, stdout, stderr io.Writer, args []string, ready f
 	grace := fs.Duration("grace", 5*time.Second, "how long a shutdown waits for connections before closing them")
 	verbose := fs.Bool("verbose", false, "print every message received, as the seed's server does (never waiting for stdout: lines it cannot take are dropped and counted)")
 	idle := fs.Duration("idle-timeout", 2*time.Minute, "close a connection that sends nothing for this long (0: never)")
+	model := fs.String("model", "bursts", "how connections are served: `bursts` (a task per message, none while idle: the least memory and CPU, see BENCHMARKS.md) or tasks (a task per connection for its life, as the seed's gevent server)")
 	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
@@ -52,6 +54,9 @@ func serve(ctx context.Context, stdout, stderr io.Writer, args []string, ready f
 	case *grace < 0:
 		return fmt.Errorf("%w: serve: --grace must not be negative, got %v", errUsage, *grace)
 	}
+	if *model != "bursts" && *model != "tasks" {
+		return fmt.Errorf("%w: serve: --model must be bursts or tasks, got %q", errUsage, *model)
+	}
 	if err := checkAddr("serve", *addr); err != nil {
 		return err
 	}
@@ -59,20 +64,27 @@ func serve(ctx context.Context, stdout, stderr io.Writer, args []string, ready f
 	if *verbose {
 		messages = newLineLog(stdout, verboseRoom)
 	}
-	srv := &cnet.StreamServer{
-		Addr: *addr, Hubs: *hubs, MaxConns: *maxConns, IdleTimeout: *idle,
-		Handler: func(ctx context.Context, c net.Conn) {
-			var seen func([]byte)
-			if messages != nil {
-				seen = func(msg []byte) { messages.print(fmt.Sprintf("client %v msg: %s\n", c.RemoteAddr(), msg)) }
+	srv := &cnet.StreamServer{Addr: *addr, Hubs: *hubs, MaxConns: *maxConns, IdleTimeout: *idle}
+	var seen func(c net.Conn, msg []byte)
+	if messages != nil {
+		seen = func(c net.Conn, msg []byte) { messages.print(fmt.Sprintf("client %v msg: %s\n", c.RemoteAddr(), msg)) }
+	}
+	if *model == "bursts" {
+		handler := upper.Bursts{Seen: seen} // no state: one value for every connection
+		srv.Bursts = func(*cnet.Conn) cnet.BurstHandler { return handler }
+	} else {
+		srv.Handler = func(ctx context.Context, c net.Conn) {
+			var seenHere func([]byte)
+			if seen != nil {
+				seenHere = func(msg []byte) { seen(c, msg) }
 			}
-			upper.Serve(c, seen)
-		},
+			upper.Serve(c, seenHere)
+		}
 	}
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	fmt.Fprintf(stderr, "corio serve: listening on %v with %d hubs\n", srv.ListenAddr(), *hubs)
+	fmt.Fprintf(stderr, "corio serve: listening on %v with %d hubs, serving %s\n", srv.ListenAddr(), *hubs, *model)
 	if ready != nil {
 		ready(srv.ListenAddr().String())
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/corio-go/corio/internal/fixture/stackprobe"
 )
 
-// An idle connection of corio serve (the seed's loop, its task parked in
-// WaitReadable) must hold no more than the runtime's smallest stack: the
+// An idle connection of corio serve --model tasks (the seed's loop, its
+// task parked in WaitReadable) must hold no more than the runtime's smallest stack: the
 // one frame too many that once doubled it was in cnet, below serve's own
 // handler, so it is measured through serve itself (see package
 // stackprobe).
@@ -31,7 +31,7 @@ func TestServeIdleConnectionStackProbe(t *testing.T) {
 	addrs := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, io.Discard, io.Discard, []string{"--addr", "127.0.0.1:0", "--hubs", "1"},
+		done <- serve(ctx, io.Discard, io.Discard, []string{"--addr", "127.0.0.1:0", "--hubs", "1", "--model", "tasks"},
 			func(addr string) { addrs <- addr })
 	}()
 	addr := <-addrs

@@ -31,12 +31,18 @@ func (s *syncBuffer) String() string {
 }
 
 func TestServe(t *testing.T) {
+	for _, model := range []string{"bursts", "tasks"} {
+		t.Run(model, func(t *testing.T) { testServe(t, model) })
+	}
+}
+
+func testServe(t *testing.T, model string) {
 	var stdout, stderr syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	addrs := make(chan string, 1)
 	done := make(chan error)
 	go func() {
-		done <- serve(ctx, &stdout, &stderr, []string{"--addr", "127.0.0.1:0", "--hubs", "2", "--verbose"},
+		done <- serve(ctx, &stdout, &stderr, []string{"--addr", "127.0.0.1:0", "--hubs", "2", "--verbose", "--model", model},
 			func(addr string) { addrs <- addr })
 	}()
 	addr := <-addrs
@@ -59,7 +65,7 @@ func TestServe(t *testing.T) {
 	if !strings.Contains(stdout.String(), "client "+local+" msg: hello corio\n") {
 		t.Errorf("stdout %q", stdout.String())
 	}
-	for _, want := range []string{"corio serve: listening on " + addr + " with 2 hubs", "shutting down", "corio serve: stopped"} {
+	for _, want := range []string{"corio serve: listening on " + addr + " with 2 hubs, serving " + model, "shutting down", "corio serve: stopped"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("stderr lacks %q: %q", want, stderr.String())
 		}

@@ -1,6 +1,10 @@
 // Command idleconns opens N connections to a server, each after one
 // exchange, and holds them idle until its standard input closes: for
-// measuring a server's memory per idle connection.
+// measuring a server's memory per idle connection. By default each
+// connection is opened and makes its exchange before the next opens (one
+// after another); with --at-once, all N are opened first, then each sends
+// its message, then the replies are read: N connections that arrive, and
+// speak, at the same moment.
 package main
 
 import (
@@ -15,19 +19,31 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "the server")
 	n := flag.Int("n", 10000, "connections")
+	atOnce := flag.Bool("at-once", false, "open all connections, then send on all, then read all replies")
 	flag.Parse()
 	conns := make([]net.Conn, 0, *n)
+	reply := make([]byte, 5)
 	for i := range *n {
 		c, err := net.Dial("tcp", *addr)
 		if err != nil {
 			log.Fatalf("connection %d: %v", i, err)
 		}
-		c.Write([]byte("hello"))
-		reply := make([]byte, 5)
-		if _, err := io.ReadFull(c, reply); err != nil {
-			log.Fatalf("connection %d: %v", i, err)
-		}
 		conns = append(conns, c)
+		if !*atOnce {
+			exchange(c, i, reply)
+		}
+	}
+	if *atOnce {
+		for i, c := range conns {
+			if _, err := c.Write([]byte("hello")); err != nil {
+				log.Fatalf("connection %d: %v", i, err)
+			}
+		}
+		for i, c := range conns {
+			if _, err := io.ReadFull(c, reply); err != nil {
+				log.Fatalf("connection %d: %v", i, err)
+			}
+		}
 	}
 	fmt.Println("ready")
 	io.Copy(io.Discard, os.Stdin)
@@ -35,5 +51,15 @@ func main() {
 	// collected connection is closed by its finalizer.
 	for _, c := range conns {
 		c.Close()
+	}
+}
+
+// exchange sends one message on c and reads its reply.
+func exchange(c net.Conn, i int, reply []byte) {
+	if _, err := c.Write([]byte("hello")); err != nil {
+		log.Fatalf("connection %d: %v", i, err)
+	}
+	if _, err := io.ReadFull(c, reply); err != nil {
+		log.Fatalf("connection %d: %v", i, err)
 	}
 }
