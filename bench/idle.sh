@@ -8,6 +8,7 @@
 # Usage: bench/idle.sh [N] [ROUNDS] [ARRIVAL]   (defaults: 10000 connections,
 # 3 rounds, one-by-one; ARRIVAL at-once opens all N, then sends on all at
 # the same moment: see bench/cmd/idleconns)
+# IDLE_SERVERS picks the servers (default: corio corio-noidle corio-tasks net gnet).
 # Prints one line per run: server arrival conns rss_before_kb rss_after_kb bytes_per_conn
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -27,7 +28,7 @@ rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 port=19400
 for r in $(seq "$rounds"); do
-  for s in corio corio-tasks net gnet; do
+  for s in ${IDLE_SERVERS:-corio corio-noidle corio-tasks net gnet}; do
     port=$((port + 1))
     # shellcheck disable=SC2046
     GOMAXPROCS=1 taskset -c 1 $(server_cmd "$s" "$port") >/dev/null 2>&1 &

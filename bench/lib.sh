@@ -4,7 +4,9 @@
 #
 # build_servers [CMD...]   builds corio, netserver, gnetserver and ./cmd/CMD
 # server_cmd NAME PORT     the command line of server NAME on 127.0.0.1:PORT
-#                          (corio: bursts; corio-tasks: a task per connection)
+#                          (corio: bursts; corio-tasks: a task per connection;
+#                          corio-noidle: bursts without the default 2-minute idle
+#                          timeout, which the other servers do not have either)
 
 build_servers() {
   bin=$(mktemp -d)
@@ -20,6 +22,7 @@ server_cmd() {
   case $1 in
     corio) echo "$bin/corio serve --hubs 1 --addr 127.0.0.1:$2" ;;
     corio-tasks) echo "$bin/corio serve --hubs 1 --model tasks --addr 127.0.0.1:$2" ;;
+    corio-noidle) echo "$bin/corio serve --hubs 1 --idle-timeout 0 --addr 127.0.0.1:$2" ;;
     net) echo "$bin/netserver --addr 127.0.0.1:$2" ;;
     gnet) echo "$bin/gnetserver --addr 127.0.0.1:$2" ;;
   esac
