@@ -36,6 +36,12 @@ type BurstHandler interface {
 	Closed(c *Conn, err error)
 }
 
+// ErrDetach, returned (or wrapped) by Burst or Open, hands the connection
+// over to the handler's own code: the server forgets it without closing
+// it (a protocol upgrade, an HTTP hijack). Closed is still called, with
+// ErrDetach; whoever holds the connection closes it, from the hub's tasks.
+var ErrDetach = errors.New("cnet: connection detached from its server")
+
 // A BurstOpener is a BurstHandler with something to do as soon as the
 // connection is accepted (a greeting, say): Open runs in a task before the
 // first wait for data, and an error closes the connection.
@@ -187,10 +193,14 @@ func (bc *burstConn) end(err error) {
 		return
 	}
 	bc.ended = true
-	bc.Conn.Close()
+	if !errors.Is(err, ErrDetach) {
+		bc.Conn.Close()
+	}
 	sh := bc.sh
 	sh.removeBurst(bc)
 	switch {
+	case errors.Is(err, ErrDetach):
+		err = ErrDetach
 	case errors.Is(err, io.EOF):
 		err = nil
 	case sh.draining && errors.Is(err, net.ErrClosed):

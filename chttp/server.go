@@ -1,0 +1,220 @@
+package chttp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/corio-go/corio/cnet"
+)
+
+// A Server serves HTTP/1.1 to any http.Handler on corio hubs: gevent's
+// pywsgi, with net/http's interface. Each hub (one per core by default)
+// has its own SO_REUSEPORT listener; each request's handler runs in a
+// task of that hub, so handlers may use every cooperative call (Sleep,
+// queues, a chttp client, cnet sockets) and share the hub's state without
+// locks. Between requests a keep-alive connection holds no task, no
+// goroutine and no buffer (cnet.StreamServer.Bursts).
+//
+// The fields mean what they mean on http.Server. What differs:
+//   - A handler runs on a hub: it must not block the hub's goroutine for
+//     long (use corio.Blocking for blocking calls), and what it shares with
+//     other goroutines needs their usual synchronization.
+//   - Over TLS (ListenAndServeTLS) a connection keeps its task between
+//     requests: crypto/tls holds records it has read but not yet given
+//     out, which only a read can find.
+//   - An HTTP/1.1 request with an empty Host header is refused like one with
+//     none (http.ReadRequest, which parses requests, leaves no way to tell
+//     them apart); net/http accepts it.
+//   - There is no HTTP/2.
+type Server struct {
+	Addr    string       // host:port; default ":http" (":https" over TLS)
+	Handler http.Handler // default http.DefaultServeMux
+	Hubs    int          // default runtime.GOMAXPROCS(0)
+
+	TLSConfig *tls.Config // for ListenAndServeTLS; its certificates are used if no files are given
+
+	ReadHeaderTimeout time.Duration // reading a request's header; default ReadTimeout
+	ReadTimeout       time.Duration // reading a whole request, body included
+	WriteTimeout      time.Duration // writing a response, from the end of its request's header
+	IdleTimeout       time.Duration // waiting for the next request; default ReadTimeout
+	MaxHeaderBytes    int           // default http.DefaultMaxHeaderBytes (1 MiB)
+	MaxConns          int           // connections at once (0: no bound); see cnet.StreamServer
+	ErrorLog          *log.Logger   // default: the log package's standard logger
+
+	// BaseContext, if set, gives the context every request's context
+	// derives from (its values reach the handlers); ConnContext, if set,
+	// derives a connection's from it. Cancelling them does not stop the
+	// server: Shutdown and Close do.
+	BaseContext func() context.Context
+	ConnContext func(ctx context.Context, c net.Conn) context.Context
+
+	mu       sync.Mutex
+	stream   *cnet.StreamServer
+	shutdown bool
+}
+
+// ErrServerClosed is what ListenAndServe returns after Shutdown or Close:
+// http.ErrServerClosed, so that code written for net/http works as is.
+var ErrServerClosed = http.ErrServerClosed
+
+// ListenAndServe listens on s.Addr and serves until Shutdown or Close,
+// then returns ErrServerClosed (or the error that kept it from serving).
+func (s *Server) ListenAndServe() error {
+	if err := s.Start(); err != nil {
+		return err
+	}
+	return s.Wait()
+}
+
+// ListenAndServeTLS is ListenAndServe over TLS, with the certificate and
+// key in certFile and keyFile (PEM), or, if both are empty, those of
+// TLSConfig.
+func (s *Server) ListenAndServeTLS(certFile, keyFile string) error {
+	cfg, err := s.tlsConfig(certFile, keyFile)
+	if err != nil {
+		return err
+	}
+	if err := s.start(cfg); err != nil {
+		return err
+	}
+	return s.Wait()
+}
+
+// tlsConfig is TLSConfig (cloned) with the files' certificate, offering
+// HTTP/1.1 only.
+func (s *Server) tlsConfig(certFile, keyFile string) (*tls.Config, error) {
+	cfg := &tls.Config{}
+	if s.TLSConfig != nil {
+		cfg = s.TLSConfig.Clone()
+	}
+	if certFile != "" || keyFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("chttp: server certificate: %w", err)
+		}
+		cfg.Certificates = append([]tls.Certificate{cert}, cfg.Certificates...)
+	}
+	if len(cfg.Certificates) == 0 && cfg.GetCertificate == nil && cfg.GetConfigForClient == nil {
+		return nil, errors.New("chttp: ListenAndServeTLS without a certificate: give certFile and keyFile, or TLSConfig.Certificates")
+	}
+	cfg.NextProtos = []string{"http/1.1"}
+	return cfg, nil
+}
+
+// Start listens and starts serving, and returns once the server accepts
+// connections (see ListenAddr); Wait waits for it to stop.
+func (s *Server) Start() error { return s.start(nil) }
+
+func (s *Server) start(tlsCfg *tls.Config) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.stream != nil:
+		return errors.New("chttp: Server started twice")
+	case s.shutdown:
+		return ErrServerClosed
+	}
+	addr := s.Addr
+	if addr == "" {
+		addr = ":http"
+		if tlsCfg != nil {
+			addr = ":https"
+		}
+	}
+	cfg := s.connConfig(tlsCfg)
+	stream := &cnet.StreamServer{
+		Addr: addr, Hubs: s.Hubs, MaxConns: s.MaxConns, ErrorLog: s.ErrorLog,
+		IdleTimeout: cfg.idleTimeout,
+		Bursts:      func(c *cnet.Conn) cnet.BurstHandler { return newServerConn(cfg, c) },
+	}
+	if err := stream.Start(); err != nil {
+		return fmt.Errorf("chttp: %w", err)
+	}
+	s.stream = stream
+	return nil
+}
+
+// check refuses settings that make no sense.
+func (s *Server) check() error {
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"ReadHeaderTimeout", s.ReadHeaderTimeout}, {"ReadTimeout", s.ReadTimeout}, {"WriteTimeout", s.WriteTimeout}, {"IdleTimeout", s.IdleTimeout}} {
+		if d.v < 0 {
+			return fmt.Errorf("chttp: Server.%s is %v; want 0 (none) or more", d.name, d.v)
+		}
+	}
+	if s.MaxHeaderBytes < 0 {
+		return fmt.Errorf("chttp: Server.MaxHeaderBytes is %d; want 0 (the default) or more", s.MaxHeaderBytes)
+	}
+	if s.MaxConns < 0 {
+		return fmt.Errorf("chttp: Server.MaxConns is %d; want 0 (no bound) or more", s.MaxConns)
+	}
+	return nil
+}
+
+// ListenAddr is the address the server listens on once started (with the
+// port the system picked for port 0), or nil.
+func (s *Server) ListenAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stream == nil {
+		return nil
+	}
+	return s.stream.ListenAddr()
+}
+
+// Wait waits until the server has stopped and returns ErrServerClosed
+// after Shutdown or Close, or the error that stopped it.
+func (s *Server) Wait() error {
+	s.mu.Lock()
+	stream := s.stream
+	s.mu.Unlock()
+	if stream == nil {
+		return errors.New("chttp: Server not started")
+	}
+	if err := stream.Wait(); !errors.Is(err, cnet.ErrServerClosed) {
+		return err
+	}
+	return ErrServerClosed
+}
+
+// Shutdown stops the server gracefully: it stops accepting, closes the
+// idle connections at once, and waits for the requests in flight to be
+// answered; if ctx ends first, it closes them too and returns ctx's
+// error. It may be called from any goroutine (not from a handler, which
+// it would wait for).
+func (s *Server) Shutdown(ctx context.Context) error {
+	stream := s.stop()
+	if stream == nil {
+		return nil
+	}
+	return stream.Shutdown(ctx)
+}
+
+// Close stops the server at once: it stops accepting and closes every
+// connection, cancelling the requests in flight.
+func (s *Server) Close() error {
+	stream := s.stop()
+	if stream == nil {
+		return nil
+	}
+	return stream.Close()
+}
+
+func (s *Server) stop() *cnet.StreamServer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shutdown = true
+	return s.stream
+}

@@ -1,0 +1,346 @@
+package chttp
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/net/http/httpguts"
+
+	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/cnet"
+)
+
+// connConfig is what a server's connections share: its settings, checked
+// and with defaults.
+type connConfig struct {
+	handler                                      http.Handler
+	tls                                          *tls.Config
+	readHeaderTimeout, readTimeout, writeTimeout time.Duration
+	idleTimeout                                  time.Duration
+	headerLimit                                  int64 // bytes a request's header may take
+	errorLog                                     *log.Logger
+	baseContext                                  func() context.Context
+	connContext                                  func(ctx context.Context, c net.Conn) context.Context
+}
+
+func (s *Server) connConfig(tlsCfg *tls.Config) *connConfig {
+	cfg := &connConfig{
+		handler: s.Handler, tls: tlsCfg,
+		readHeaderTimeout: s.ReadHeaderTimeout, readTimeout: s.ReadTimeout, writeTimeout: s.WriteTimeout,
+		idleTimeout: s.IdleTimeout, errorLog: s.ErrorLog, baseContext: s.BaseContext, connContext: s.ConnContext,
+	}
+	if cfg.handler == nil {
+		cfg.handler = http.DefaultServeMux
+	}
+	if cfg.readHeaderTimeout == 0 {
+		cfg.readHeaderTimeout = s.ReadTimeout
+	}
+	if cfg.idleTimeout == 0 {
+		cfg.idleTimeout = s.ReadTimeout
+	}
+	max := s.MaxHeaderBytes
+	if max == 0 {
+		max = http.DefaultMaxHeaderBytes
+	}
+	cfg.headerLimit = int64(max) + 4096 // as net/http: bufio's slack
+	return cfg
+}
+
+func (cfg *connConfig) logf(format string, args ...any) {
+	if cfg.errorLog != nil {
+		cfg.errorLog.Printf(format, args...)
+		return
+	}
+	log.Printf(format, args...)
+}
+
+// serverConn serves one connection, request by request: a
+// cnet.BurstHandler, so that between requests it holds nothing but
+// itself.
+type serverConn struct {
+	cfg *connConfig
+	c   *cnet.Conn
+	rwc net.Conn // c, or the tls.Conn over it
+	// limit bounds what a request's header may read (see limitedConn).
+	limit limitedConn
+	ctx   context.Context // BaseContext and ConnContext's, or nil
+	// Over TLS: the connection's reader and writer, kept between
+	// requests (see Server); otherwise taken from pools for each burst.
+	br *bufio.Reader
+	bw *bufio.Writer
+}
+
+func newServerConn(cfg *connConfig, c *cnet.Conn) *serverConn {
+	sc := &serverConn{cfg: cfg, c: c, rwc: c}
+	if cfg.tls != nil {
+		sc.rwc = tls.Server(c, cfg.tls)
+	}
+	sc.limit.r = sc.rwc
+	if cfg.baseContext != nil || cfg.connContext != nil {
+		ctx := context.Background()
+		if cfg.baseContext != nil {
+			ctx = cfg.baseContext()
+		}
+		if cfg.connContext != nil {
+			ctx = cfg.connContext(ctx, sc.rwc)
+		}
+		sc.ctx = ctx
+	}
+	return sc
+}
+
+// limitedConn reads from r, up to remain bytes (then EOF, recorded in
+// hit): a request's header may not go past the server's limit.
+type limitedConn struct {
+	r      io.Reader
+	remain int64
+	hit    bool
+}
+
+func (l *limitedConn) Read(p []byte) (int, error) {
+	if l.remain <= 0 {
+		l.hit = true
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.remain {
+		p = p[:l.remain]
+	}
+	n, err := l.r.Read(p)
+	l.remain -= int64(n)
+	return n, err
+}
+
+const unlimited = 1<<63 - 1
+
+var (
+	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+)
+
+// errCloseConn ends a connection after its response (Connection: close, a
+// bad request).
+var errCloseConn = errors.New("chttp: connection closed after the response")
+
+// errHandlerPanicked ends a connection whose handler panicked.
+var errHandlerPanicked = errors.New("chttp: handler panicked")
+
+// Burst answers the requests that have come; with plain HTTP it returns
+// once no more of one is buffered, giving the buffers back, so that the
+// connection waits for the next with none.
+func (sc *serverConn) Burst(ctx context.Context, _ *cnet.Conn) error {
+	br, bw := sc.br, sc.bw
+	if br == nil {
+		br = readers.Get().(*bufio.Reader)
+		br.Reset(&sc.limit)
+		bw = writers.Get().(*bufio.Writer)
+		bw.Reset(sc.rwc)
+		if sc.cfg.tls != nil {
+			sc.br, sc.bw = br, bw
+		}
+	}
+	err := sc.serveRequests(ctx, br, bw)
+	if errors.Is(err, cnet.ErrDetach) { // hijacked: the handler has them
+		return err
+	}
+	if sc.br == nil {
+		br.Reset(nil)
+		readers.Put(br)
+		bw.Reset(nil)
+		writers.Put(bw)
+	}
+	return err
+}
+
+// serveRequests answers requests until none is buffered (plain HTTP), or
+// the connection must end.
+func (sc *serverConn) serveRequests(ctx context.Context, br *bufio.Reader, bw *bufio.Writer) error {
+	for {
+		if err := sc.serveOne(ctx, br, bw); err != nil {
+			return err
+		}
+		if br.Buffered() == 0 && sc.cfg.tls == nil {
+			return nil
+		}
+	}
+}
+
+// Closed lets the TLS state go.
+func (sc *serverConn) Closed(*cnet.Conn, error) {
+	sc.br, sc.bw = nil, nil
+}
+
+// statusError is a request refused with a status and a reason, as
+// net/http words it.
+type statusError struct {
+	code int
+	text string
+}
+
+func (e statusError) Error() string {
+	return fmt.Sprintf("%d %s: %s", e.code, http.StatusText(e.code), e.text)
+}
+
+// serveOne reads a request, runs the handler and writes the response.
+func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.Writer) error {
+	now := sc.c.Now()
+	var wholeDeadline time.Time
+	if d := sc.cfg.readTimeout; d > 0 {
+		wholeDeadline = now.Add(d)
+	}
+	headerDeadline := wholeDeadline
+	if d := sc.cfg.readHeaderTimeout; d > 0 {
+		headerDeadline = now.Add(d)
+	}
+	sc.rwc.SetReadDeadline(headerDeadline)
+	sc.limit.remain, sc.limit.hit = sc.cfg.headerLimit, false
+	req, err := http.ReadRequest(br)
+	if err == nil {
+		err = checkRequest(req)
+	}
+	if err != nil {
+		if sc.refuse(bw, err) {
+			sc.closeWriteAndWait(ctx)
+		}
+		return err
+	}
+	sc.limit.remain = unlimited
+	sc.rwc.SetReadDeadline(wholeDeadline)
+	if d := sc.cfg.writeTimeout; d > 0 {
+		sc.rwc.SetWriteDeadline(sc.c.Now().Add(d))
+	}
+	w, err := sc.newResponse(ctx, req, br, bw)
+	if err != nil { // an Expect other than 100-continue
+		return err
+	}
+	if sc.runHandler(w) {
+		return cnet.ErrDetach
+	}
+	if w.panicked { // what reached the connection's buffer goes out, no more
+		w.cancel()
+		bw.Flush()
+		return errHandlerPanicked
+	}
+	err = w.finish()
+	w.cancel()
+	sc.rwc.SetWriteDeadline(time.Time{})
+	if err == nil && w.closeAfterReply {
+		err = errCloseConn
+	}
+	return err
+}
+
+// checkRequest refuses what net/http's server refuses after parsing.
+func checkRequest(req *http.Request) error {
+	if !(req.ProtoMajor == 1 || req.ProtoMajor == 2 && req.ProtoMinor == 0 && req.Method == "PRI" && req.RequestURI == "*") {
+		return statusError{http.StatusHTTPVersionNotSupported, "unsupported protocol version"}
+	}
+	if req.ProtoAtLeast(1, 1) && req.Host == "" && req.Method != "CONNECT" {
+		return statusError{http.StatusBadRequest, "missing required Host header"}
+	}
+	if req.Host != "" && !httpguts.ValidHostHeader(req.Host) {
+		return statusError{http.StatusBadRequest, "malformed Host header"}
+	}
+	for k, vv := range req.Header {
+		if !httpguts.ValidHeaderFieldName(k) {
+			return statusError{http.StatusBadRequest, "invalid header name"}
+		}
+		for _, v := range vv {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return statusError{http.StatusBadRequest, "invalid header value"}
+			}
+		}
+	}
+	return nil
+}
+
+// refuse answers a request that could not be read as net/http does, and
+// the connection then ends. Nothing is answered to a peer that went away
+// or a read that timed out. It reports whether the rest of what the peer
+// sends should be left to come before the connection closes (see
+// closeWriteAndWait).
+func (sc *serverConn) refuse(bw *bufio.Writer, err error) (linger bool) {
+	const errorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+	var se statusError
+	switch {
+	case sc.limit.hit:
+		const publicErr = "431 Request Header Fields Too Large"
+		bw.WriteString("HTTP/1.1 " + publicErr + errorHeaders + publicErr)
+		linger = true
+	case isUnsupportedTE(err):
+		code := http.StatusNotImplemented
+		fmt.Fprintf(bw, "HTTP/1.1 %d %s%sUnsupported transfer encoding", code, http.StatusText(code), errorHeaders)
+	case isCommonNetReadError(err):
+		return false
+	case errors.As(err, &se):
+		fmt.Fprintf(bw, "HTTP/1.1 %d %s: %s%s%d %s: %s", se.code, http.StatusText(se.code), se.text, errorHeaders, se.code, http.StatusText(se.code), se.text)
+	default:
+		const publicErr = "400 Bad Request"
+		bw.WriteString("HTTP/1.1 " + publicErr + errorHeaders + publicErr)
+	}
+	bw.Flush()
+	return linger
+}
+
+// lingerBeforeClose is how long a connection whose request was cut short
+// stays half-open after the response (net/http's rstAvoidanceDelay): a
+// close with unread data sends a reset, which may destroy the response
+// before the peer has read it.
+const lingerBeforeClose = 500 * time.Millisecond
+
+// closeWriteAndWait ends the sending side, then waits a little before the
+// connection closes, as net/http does.
+func (sc *serverConn) closeWriteAndWait(ctx context.Context) {
+	if err := sc.c.CloseWrite(); err == nil {
+		corio.Sleep(ctx, lingerBeforeClose)
+	}
+}
+
+// isUnsupportedTE reports whether http.ReadRequest refused a
+// Transfer-Encoding it does not implement.
+func isUnsupportedTE(err error) bool {
+	return strings.HasPrefix(err.Error(), "unsupported transfer encoding")
+}
+
+// isCommonNetReadError is net/http's: the peer went away, or the read
+// timed out.
+func isCommonNetReadError(err error) bool {
+	if err == io.EOF {
+		return true
+	}
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		return true
+	}
+	oe, ok := err.(*net.OpError)
+	return ok && oe.Op == "read"
+}
+
+// runHandler runs the handler, and reports whether it hijacked the
+// connection. A panic is logged (but for http.ErrAbortHandler) and the
+// connection closed, as net/http does.
+func (sc *serverConn) runHandler(w *response) (hijacked bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r != http.ErrAbortHandler {
+				const size = 64 << 10
+				buf := make([]byte, size)
+				buf = buf[:runtime.Stack(buf, false)]
+				sc.cfg.logf("http: panic serving %v: %v\n%s", sc.c.RemoteAddr(), r, buf)
+			}
+			w.panicked = true
+		}
+		hijacked = w.hijacked
+	}()
+	sc.cfg.handler.ServeHTTP(w, w.req)
+	return
+}
