@@ -1,4 +1,5 @@
-// Package chttp is an HTTP/1.1 client for tasks of a corio hub: an
+// Package chttp is HTTP/1.1 for corio hubs: a Server that serves any
+// http.Handler with each request in a task (see Server), and a client: an
 // http.RoundTripper whose connections are cnet's, so that a request waits
 // the way every cooperative call does, by switching to the next ready
 // task instead of blocking the hub. Put a Transport in an http.Client and

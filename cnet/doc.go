@@ -24,6 +24,19 @@
 // deadline to set and reset; Quiet tells a pool whether an idle
 // connection has anything waiting on it (data, or the peer's close).
 //
+// # Serving: a task per connection, or bursts
+//
+// StreamServer serves each connection either with a Handler in a task of
+// its own for the connection's whole life (gevent's StreamServer, the
+// seed's shape), or burst by burst (Bursts): between bursts of data the
+// connection is held by a watch on its descriptor (corio.FD.WatchRead)
+// and costs no task, goroutine or buffer; when data comes, one of the
+// hub's workers runs the BurstHandler's Burst for it, in the usual
+// blocking style, and gives the connection back to waiting when it
+// returns. State kept from one burst to the next lives in the handler.
+// The memory such a server holds is bounded by the bursts running, not by
+// the connections (BENCHMARKS.md: idle memory per connection).
+//
 // # Who may call what
 //
 // A socket belongs to the hub of the context it was made with. Read,
