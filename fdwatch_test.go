@@ -108,7 +108,7 @@ func TestWatchReadDeadlines(t *testing.T) {
 		f.SetReadDrained()
 		cases := []struct {
 			name  string
-			setup func(start time.Time) // before arming
+			setup func(start time.Time)                      // before arming
 			then  func(ctx context.Context, start time.Time) // after arming, from a task
 		}{
 			{"deadline set before", func(start time.Time) { f.SetReadDeadline(start.Add(2 * time.Second)) }, nil},
@@ -222,4 +222,3 @@ func TestWatchReadMisuse(t *testing.T) {
 		return nil
 	})
 }
-

@@ -238,7 +238,6 @@ func show(r exchangeResult) string {
 	return fmt.Sprintf("  %s\n  open after: %v", strings.Join(r.Responses, "\n  "), r.Open)
 }
 
-
 // quietLog is a server log that drops what the corpus makes servers say.
 func quietLog() *log.Logger { return log.New(io.Discard, "", 0) }
 
