@@ -40,12 +40,11 @@ type response struct {
 	written         int64 // body bytes written
 	trailers        []string
 	handlerDone     bool
-	closeAfter      bool // the connection ends after this response
 	wants10Keep     bool
 	wantsClose      bool
 	hijacked        bool
 	panicked        bool
-	closeAfterReply bool
+	closeAfterReply bool // the connection ends after this response
 }
 
 // bufferBeforeChunking is how much body the header waits for (net/http's).
