@@ -79,6 +79,16 @@ type serverConn struct {
 	// requests (see Server); otherwise taken from pools for each burst.
 	br *bufio.Reader
 	bw *bufio.Writer
+	// peer is the peer's address as a string, made at the first request
+	// (every request carries it).
+	peer string
+}
+
+func (sc *serverConn) remoteAddr() string {
+	if sc.peer == "" {
+		sc.peer = sc.c.RemoteAddr().String()
+	}
+	return sc.peer
 }
 
 func newServerConn(cfg *connConfig, c *cnet.Conn) *serverConn {

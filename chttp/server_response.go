@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http/httpguts"
@@ -22,14 +23,15 @@ import (
 // Content-Type); a longer one is sent chunked (HTTP/1.1) or to the
 // connection's close (HTTP/1.0).
 type response struct {
-	sc     *serverConn
-	req    *http.Request
-	body   *requestBody
-	bw     *bufio.Writer
-	br     *bufio.Reader
-	header http.Header
-	sent   http.Header // the header as WriteHeader saw it, once the handler may change it after
-	cancel context.CancelFunc
+	sc        *serverConn
+	req       *http.Request
+	body      *requestBody
+	bodyStore requestBody // body's, in the same allocation
+	bw        *bufio.Writer
+	br        *bufio.Reader
+	header    http.Header
+	sent      http.Header // the header as WriteHeader saw it, once the handler may change it after
+	cancel    context.CancelFunc
 
 	status          int
 	wroteHeader     bool   // the status is set
@@ -59,16 +61,21 @@ func (sc *serverConn) newResponse(ctx context.Context, req *http.Request, br *bu
 	if sc.ctx != nil {
 		parent = valuesFrom{ctx, sc.ctx}
 	}
-	rctx, cancel := context.WithCancel(context.WithValue(parent, http.LocalAddrContextKey, sc.c.LocalAddr()))
+	// Cancel first, then the value: a cancelCtx under the task's context
+	// (which has AfterFunc) costs no goroutine; under a value context it
+	// would start one per request to watch its parent.
+	rctx, cancel := context.WithCancel(parent)
+	rctx = context.WithValue(rctx, http.LocalAddrContextKey, sc.c.LocalAddr())
 	req = req.WithContext(rctx)
-	req.RemoteAddr = sc.c.RemoteAddr().String()
+	req.RemoteAddr = sc.remoteAddr()
 	if tc, ok := sc.rwc.(*tls.Conn); ok {
 		st := tc.ConnectionState()
 		req.TLS = &st
 	}
 	w := &response{sc: sc, req: req, br: br, bw: bw, header: make(http.Header), cancel: cancel, contentLength: -1,
 		wants10Keep: wantsHTTP10KeepAlive(req), wantsClose: req.Close}
-	w.body = &requestBody{rc: req.Body, w: w}
+	w.bodyStore = requestBody{rc: req.Body, w: w}
+	w.body = &w.bodyStore
 	req.Body = w.body
 	if hasToken(req.Header.Get("Expect"), "100-continue") {
 		if req.ProtoAtLeast(1, 1) && req.ContentLength != 0 {
@@ -274,7 +281,7 @@ func (w *response) sendHeader() error {
 		h = w.sent
 	}
 	isHEAD := w.req.Method == "HEAD"
-	extra := http.Header{}
+	var extra extraHeader
 	for _, v := range h["Trailer"] {
 		for t := range strings.SplitSeq(v, ",") {
 			if t = http.CanonicalHeaderKey(strings.TrimSpace(t)); t != "" {
@@ -291,13 +298,13 @@ func (w *response) sendHeader() error {
 	hasTE := te != ""
 	if w.handlerDone && len(w.trailers) == 0 && !hasTE && bodyAllowed(w.status) && h.Get("Content-Length") == "" && (!isHEAD || len(p) > 0) {
 		w.contentLength = int64(len(p))
-		extra.Set("Content-Length", strconv.Itoa(len(p)))
+		extra.contentLength = strconv.Itoa(len(p))
 	}
 	closeAfter := false
 	hasCL := w.contentLength != -1
 	if w.wants10Keep && (isHEAD || hasCL || !bodyAllowed(w.status)) {
 		if _, set := h["Connection"]; !set {
-			extra.Set("Connection", "keep-alive")
+			extra.connection = "keep-alive"
 		}
 	} else if !w.req.ProtoAtLeast(1, 1) || w.wantsClose {
 		closeAfter = true
@@ -317,7 +324,7 @@ func (w *response) sendHeader() error {
 			case err == nil && n > maxPostHandlerRead:
 				closeAfter = true
 				h.Del("Connection")
-				extra.Set("Connection", "close")
+				extra.connection = "close"
 			case err == io.EOF:
 				w.body.sawEOF = true
 			default:
@@ -329,7 +336,7 @@ func (w *response) sendHeader() error {
 	if bodyAllowed(code) {
 		_, haveType := h["Content-Type"]
 		if h.Get("Content-Encoding") == "" && !haveType && !hasTE && len(p) > 0 {
-			extra.Set("Content-Type", http.DetectContentType(p))
+			extra.contentType = http.DetectContentType(p)
 		}
 	} else {
 		for _, k := range []string{"Content-Type", "Content-Length", "Transfer-Encoding"} {
@@ -337,7 +344,7 @@ func (w *response) sendHeader() error {
 		}
 	}
 	if _, ok := h["Date"]; !ok {
-		extra.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+		extra.date = httpDate()
 	}
 	if hasCL && hasTE && te != "identity" {
 		w.sc.cfg.logf("http: WriteHeader called with both Transfer-Encoding of %q and a Content-Length of %d", te, w.contentLength)
@@ -355,7 +362,7 @@ func (w *response) sendHeader() error {
 			h.Del("Transfer-Encoding")
 		} else {
 			w.chunking = true
-			extra.Set("Transfer-Encoding", "chunked")
+			extra.transferEncoding = "chunked"
 			if hasTE && te == "chunked" {
 				h.Del("Transfer-Encoding")
 			}
@@ -370,19 +377,22 @@ func (w *response) sendHeader() error {
 	if closeAfter && !hasToken(h.Get("Connection"), "close") && !(code == http.StatusSwitchingProtocols && h.Get("Upgrade") != "") {
 		h.Del("Connection")
 		if w.req.ProtoAtLeast(1, 1) {
-			extra.Set("Connection", "close")
+			extra.connection = "close"
 		}
 	}
 	w.closeAfterReply = closeAfter
 	writeStatusLine(w.bw, w.req.ProtoAtLeast(1, 1), code)
-	exclude := map[string]bool{}
+	var exclude map[string]bool // the trailers given as Trailer:-prefixed keys
 	for _, t := range w.trailers {
 		if strings.HasPrefix(t, http.TrailerPrefix) {
+			if exclude == nil {
+				exclude = map[string]bool{}
+			}
 			exclude[t] = true
 		}
 	}
 	h.WriteSubset(w.bw, exclude)
-	extra.Write(w.bw)
+	extra.write(w.bw)
 	w.bw.WriteString("\r\n")
 	w.buf = nil
 	if len(p) > 0 {
@@ -493,4 +503,45 @@ func (b *requestBody) Read(p []byte) (int, error) {
 func (b *requestBody) Close() error {
 	b.closed = true
 	return nil
+}
+
+// extraHeader is what the server adds to a handler's header, written in
+// net/http's order without a map of its own.
+type extraHeader struct {
+	contentType, connection, transferEncoding, date, contentLength string
+}
+
+func (e *extraHeader) write(bw *bufio.Writer) {
+	for _, kv := range [...]struct{ k, v string }{
+		{"Content-Type", e.contentType}, {"Connection", e.connection}, {"Transfer-Encoding", e.transferEncoding},
+		{"Date", e.date}, {"Content-Length", e.contentLength},
+	} {
+		if kv.v != "" {
+			bw.WriteString(kv.k)
+			bw.WriteString(": ")
+			bw.WriteString(kv.v)
+			bw.WriteString("\r\n")
+		}
+	}
+}
+
+// dateCache is the Date header of the current second, shared by every
+// hub: formatting it for each response would cost more than the rest of
+// a small response's header.
+var dateCache atomic.Pointer[cachedDate]
+
+type cachedDate struct {
+	sec  int64
+	text string
+}
+
+// httpDate is the Date header for now.
+func httpDate() string {
+	now := time.Now()
+	if d := dateCache.Load(); d != nil && d.sec == now.Unix() {
+		return d.text
+	}
+	d := &cachedDate{sec: now.Unix(), text: now.UTC().Format(http.TimeFormat)}
+	dateCache.Store(d)
+	return d.text
 }

@@ -8,11 +8,13 @@
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"net"
+	"net/http"
 	"os"
 )
 
@@ -20,6 +22,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "the server")
 	n := flag.Int("n", 10000, "connections")
 	atOnce := flag.Bool("at-once", false, "open all connections, then send on all, then read all replies")
+	httpMode := flag.Bool("http", false, "each exchange is an HTTP/1.1 keep-alive GET / (its response read whole) instead of hello")
 	flag.Parse()
 	conns := make([]net.Conn, 0, *n)
 	reply := make([]byte, 5)
@@ -29,11 +32,14 @@ func main() {
 			log.Fatalf("connection %d: %v", i, err)
 		}
 		conns = append(conns, c)
-		if !*atOnce {
+		switch {
+		case *httpMode:
+			httpExchange(c, i)
+		case !*atOnce:
 			exchange(c, i, reply)
 		}
 	}
-	if *atOnce {
+	if *atOnce && !*httpMode {
 		for i, c := range conns {
 			if _, err := c.Write([]byte("hello")); err != nil {
 				log.Fatalf("connection %d: %v", i, err)
@@ -61,5 +67,19 @@ func exchange(c net.Conn, i int, reply []byte) {
 	}
 	if _, err := io.ReadFull(c, reply); err != nil {
 		log.Fatalf("connection %d: %v", i, err)
+	}
+}
+
+// httpExchange makes one keep-alive GET / on c and reads its response.
+func httpExchange(c net.Conn, i int) {
+	if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: bench\r\n\r\n"); err != nil {
+		log.Fatalf("connection %d: %v", i, err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		log.Fatalf("connection %d: %v", i, err)
+	}
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil || resp.StatusCode != 200 || resp.Close {
+		log.Fatalf("connection %d: status %d, close %v, %v", i, resp.StatusCode, resp.Close, err)
 	}
 }

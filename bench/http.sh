@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# HTTP/1.1 servers on the plaintext benchmark's handler ("Hello, World!",
+# text/plain): corio's chttp.Server (one hub), net/http and fasthttp, each
+# with GOMAXPROCS=1 pinned to CPU 1 (bench/cmd/httpserver). Two figures:
+#
+# 1. Load: wrk (Debian package wrk; installed if missing) with one thread
+#    and 256 keep-alive connections for SECONDS, pinned to CPU 0. Server
+#    CPU per request from /proc/<pid>/stat (utime + stime) before and
+#    after; requests/s as wrk reports them.
+# 2. Idle keep-alive connections: N connections (bench/cmd/idleconns
+#    --http, on CPU 0) that each made one request and stay open; the
+#    growth of the server's VmRSS divided by N.
+#
+# Servers alternate (A B C A B C ...) so that drift hits all alike.
+# Usage: bench/http.sh [SECONDS] [ROUNDS] [N]   (defaults: 5 s, 3 rounds, 10000)
+# Prints: load server requests cpu_seconds us_per_request requests_per_s
+#         idle server conns bytes_per_conn
+set -euo pipefail
+cd "$(dirname "$0")"
+secs=${1:-5}
+rounds=${2:-3}
+n=${3:-10000}
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y wrk; fi
+fi
+bin=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$bin"' EXIT
+go build -o "$bin/httpserver" ./cmd/httpserver
+go build -o "$bin/idleconns" ./cmd/idleconns
+ulimit -n "$(ulimit -Hn)"
+tck=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+start() { # impl port
+  GOMAXPROCS=1 taskset -c 1 "$bin/httpserver" --impl "$1" --addr "127.0.0.1:$2" >/dev/null 2>&1 &
+  pid=$!
+  until curl -s -o /dev/null "http://127.0.0.1:$2/" 2>/dev/null || bash -c "exec 3<>/dev/tcp/127.0.0.1/$2" 2>/dev/null; do sleep 0.1; done
+}
+port=19600
+for r in $(seq "$rounds"); do
+  for s in corio net fasthttp; do
+    port=$((port + 1))
+    start "$s" "$port"
+    before=$(cpu "$pid")
+    out=$(taskset -c 0 wrk -t1 -c256 -d"${secs}s" "http://127.0.0.1:$port/")
+    after=$(cpu "$pid")
+    reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    echo "$s $reqs $after $before $tck $rps" | awk '{c=($3-$4)/$5; printf "load %s %d %.2f %.3f %s\n", $1, $2, c, c*1e6/$2, $6}'
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+  done
+  for s in corio net fasthttp; do
+    port=$((port + 1))
+    start "$s" "$port"
+    sleep 0.5
+    before=$(rss "$pid")
+    mkfifo "$bin/hold"
+    taskset -c 0 "$bin/idleconns" --http --addr "127.0.0.1:$port" -n "$n" < "$bin/hold" > "$bin/ready" &
+    client=$!
+    exec 3> "$bin/hold"
+    until grep -q ready "$bin/ready"; do sleep 0.1; done
+    sleep 1
+    after=$(rss "$pid")
+    exec 3>&-
+    wait "$client"
+    rm "$bin/hold" "$bin/ready"
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    echo "idle $s $n $(( (after - before) * 1024 / n ))"
+  done
+done
