@@ -75,6 +75,17 @@ func (f *FD) WatchRead(w *ReadWatch) (armed bool, err error) {
 	return true, nil
 }
 
+// UnwatchRead disarms the watch WatchRead armed, if it has not reported
+// yet, and reports whether it had not: its watcher will not be told. On
+// f's hub only.
+func (f *FD) UnwatchRead() bool {
+	if !f.rd.watched {
+		return false
+	}
+	f.rd.endWatch()
+	return true
+}
+
 // Watched reports whether a watch armed by WatchRead waits for its report.
 func (f *FD) Watched() bool { return f.rd.watched }
 

@@ -233,7 +233,10 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 	if err != nil { // an Expect other than 100-continue
 		return err
 	}
-	if sc.runHandler(w) {
+	w.watchPeer()
+	hijacked := sc.runHandler(w)
+	w.unwatchPeer()
+	if hijacked {
 		return cnet.ErrDetach
 	}
 	if w.panicked { // what reached the connection's buffer goes out, no more

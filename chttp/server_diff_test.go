@@ -273,3 +273,5 @@ func FuzzServerAnswersAsNetHTTP(f *testing.F) {
 
 // emptyHost finds a Host header line with no value.
 var emptyHost = regexp.MustCompile(`(?im)^host:[ \t]*\r?$`)
+
+func bufioReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }

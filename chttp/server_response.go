@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/corio-go/corio"
 )
 
 // A response is the http.ResponseWriter of one request. Like net/http's,
@@ -27,11 +29,16 @@ type response struct {
 	req       *http.Request
 	body      *requestBody
 	bodyStore requestBody // body's, in the same allocation
-	bw        *bufio.Writer
-	br        *bufio.Reader
-	header    http.Header
-	sent      http.Header // the header as WriteHeader saw it, once the handler may change it after
-	cancel    context.CancelFunc
+	// While the handler runs, a watch on the connection learns of the
+	// client going away, which ends the request's context (see
+	// watchPeer).
+	watch    corio.ReadWatch
+	watching bool
+	bw       *bufio.Writer
+	br       *bufio.Reader
+	header   http.Header
+	sent     http.Header // the header as WriteHeader saw it, once the handler may change it after
+	cancel   context.CancelFunc
 
 	status          int
 	wroteHeader     bool   // the status is set
@@ -456,6 +463,7 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if w.hijacked {
 		return nil, nil, http.ErrHijacked
 	}
+	w.unwatchPeer()
 	if w.wroteHeader && w.sentHeader {
 		return nil, nil, errors.New("chttp: Hijack after the response's header was sent")
 	}
@@ -544,4 +552,41 @@ func httpDate() string {
 	d := &cachedDate{sec: now.Unix(), text: now.UTC().Format(http.TimeFormat)}
 	dateCache.Store(d)
 	return d.text
+}
+
+// watchPeer, before the handler runs, watches the connection for the
+// client's close, so that the request's context ends when it goes away (as
+// net/http's background read does). Only when nothing of the request is
+// left to read, over plain TCP: then the connection's next bytes are the
+// next request's, or its end.
+func (w *response) watchPeer() {
+	sc := w.sc
+	if sc.cfg.tls != nil || w.req.ContentLength != 0 || w.br.Buffered() != 0 {
+		return
+	}
+	w.watch.Watcher = w
+	if armed, _ := sc.c.WatchRead(&w.watch); armed {
+		w.watching = true
+	}
+}
+
+// unwatchPeer ends the watch before the connection is read again.
+func (w *response) unwatchPeer() {
+	if w.watching {
+		w.watching = false
+		w.sc.c.UnwatchRead()
+	}
+}
+
+// ReadReady is the watch's report: the client closed (or reset) the
+// connection, and the request's context ends; or its next request has
+// come, which is read after this one.
+func (w *response) ReadReady(_ *corio.FD, err error) {
+	w.watching = false
+	if err == nil {
+		_, err = w.sc.c.Pending()
+	}
+	if err != nil {
+		w.cancel()
+	}
 }

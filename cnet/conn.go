@@ -242,11 +242,24 @@ func (c *Conn) Quiet() bool {
 	return !more && err == nil
 }
 
-// pending reports whether data waits to be read (more), or else what a
+// Pending reports whether data waits to be read (more), or else what a
 // read would end with: io.EOF once the peer has closed its side, or an
-// error; nil, false when nothing waits. It costs no system call while the
-// poller has reported nothing since the last read emptied the socket, and
-// a peek otherwise.
+// error; false, nil when nothing waits. It never waits, costs no system
+// call while the poller has reported nothing since the last read emptied
+// the socket, and a peek otherwise. It may be called from a ReadWatcher.
+func (c *Conn) Pending() (more bool, err error) { return c.pending() }
+
+// WatchRead has w told, once, when the connection may be read, while no
+// task waits to read it: with the peer's close, say, while a request's
+// handler runs (see corio.FD.WatchRead, whose rules apply).
+func (c *Conn) WatchRead(w *corio.ReadWatch) (armed bool, err error) {
+	armed, err = c.fd.WatchRead(w)
+	return armed, c.opError("read", err)
+}
+
+// UnwatchRead disarms what WatchRead armed; see corio.FD.UnwatchRead.
+func (c *Conn) UnwatchRead() bool { return c.fd.UnwatchRead() }
+
 func (c *Conn) pending() (more bool, err error) {
 	if c.fd.ReadDrained() {
 		return false, nil

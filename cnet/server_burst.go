@@ -59,6 +59,7 @@ type burstConn struct {
 	sh     *serverHub
 	slot   int32 // its index in sh.bursts
 	opened bool  // Open has run, or there is none
+	idle   bool  // its own watch waits for data (the FD's may be another's, during a burst)
 	ended  bool
 }
 
@@ -105,6 +106,7 @@ func (s *StreamServer) newBurstHandler(c *Conn) (h BurstHandler, err error) {
 // ReadReady is the watch's report: data has come (a worker serves the
 // burst), the idle timeout passed or the connection was closed.
 func (bc *burstConn) ReadReady(_ *corio.FD, err error) {
+	bc.idle = false
 	if err != nil {
 		bc.end(bc.opError("read", err))
 		return
@@ -168,6 +170,7 @@ func (bc *burstConn) wait(spawn bool) bool {
 		var armed bool
 		armed, err = bc.fd.WatchRead(&bc.ReadWatch)
 		if armed {
+			bc.idle = true
 			return true
 		}
 		if err != nil {
@@ -242,7 +245,7 @@ func (sh *serverHub) drainBursts(ctx context.Context) error {
 	sh.draining = true
 	sh.dismissWorkers()
 	for _, bc := range slices.Clone(sh.bursts) {
-		if bc.fd.Watched() {
+		if bc.idle {
 			bc.Conn.Close() // the watch reports it: bc.end
 		}
 	}
@@ -251,7 +254,7 @@ func (sh *serverHub) drainBursts(ctx context.Context) error {
 	}
 	// A burst whose task was killed before it ran (Close) has not ended.
 	for _, bc := range slices.Clone(sh.bursts) {
-		if !bc.fd.Watched() {
+		if !bc.idle {
 			bc.end(ErrServerClosed)
 		}
 	}

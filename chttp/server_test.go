@@ -1,0 +1,137 @@
+package chttp_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/chttp"
+)
+
+// A request's context ends when its client goes away while the handler
+// runs, as with net/http; a handler that finishes first sees it live.
+func TestServerRequestContextEndsWhenTheClientGoes(t *testing.T) {
+	seen := make(chan error, 1)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/quick" {
+			seen <- r.Context().Err()
+			io.WriteString(w, "quick")
+			return
+		}
+		seen <- corio.Sleep(r.Context(), time.Hour) // the hub waits on, the client goes
+	})
+	_, addr := startCorio(t, h, 0)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "GET /quick HTTP/1.1\r\nHost: x\r\n\r\n")
+	if got := <-seen; got != nil {
+		t.Errorf("a quick handler's context: %v", got)
+	}
+	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(50 * time.Millisecond) // the slow request is read before the client goes
+	c.Close()
+	select {
+	case err := <-seen:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the slow handler's wait ended with %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request's context did not end when the client went away")
+	}
+}
+
+// Shutdown closes idle keep-alive connections at once and waits for the
+// request in flight, whose response arrives; Close cancels it.
+func TestServerShutdownAndClose(t *testing.T) {
+	for _, graceful := range []bool{true, false} {
+		name := "Close"
+		if graceful {
+			name = "Shutdown"
+		}
+		t.Run(name, func(t *testing.T) {
+			started := make(chan struct{})
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/slow" {
+					close(started)
+					if err := corio.Sleep(r.Context(), 200*time.Millisecond); err != nil {
+						return
+					}
+				}
+				io.WriteString(w, "done "+r.URL.Path)
+			})
+			srv, addr := startCorio(t, h, 0)
+			idle, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer idle.Close()
+			io.WriteString(idle, "GET /idle HTTP/1.1\r\nHost: x\r\n\r\n")
+			if resp, err := http.ReadResponse(bufioReader(idle), nil); err != nil || resp.StatusCode != 200 {
+				t.Fatalf("idle connection's request: %v", err)
+			}
+			busy, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer busy.Close()
+			io.WriteString(busy, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+			<-started
+			stopped := make(chan error, 1)
+			if graceful {
+				go func() { stopped <- srv.Shutdown(context.Background()) }()
+			} else {
+				go func() { stopped <- srv.Close() }()
+			}
+			idle.SetDeadline(time.Now().Add(10 * time.Second))
+			if n, err := idle.Read(make([]byte, 1)); n != 0 || err == nil {
+				t.Errorf("idle connection read %d, %v; want it closed", n, err)
+			}
+			busy.SetDeadline(time.Now().Add(10 * time.Second))
+			all, _ := io.ReadAll(busy)
+			if got := strings.Contains(string(all), "done /slow"); got != graceful {
+				t.Errorf("response in flight %q; want it answered: %v", all, graceful)
+			}
+			if err := <-stopped; err != nil {
+				t.Errorf("stop: %v", err)
+			}
+			if err := srv.Wait(); !errors.Is(err, chttp.ErrServerClosed) {
+				t.Errorf("Wait = %v, want ErrServerClosed", err)
+			}
+			if _, err := net.Dial("tcp", addr); err == nil {
+				t.Error("still accepting")
+			}
+		})
+	}
+}
+
+func TestServerSettingsAreChecked(t *testing.T) {
+	for _, tc := range []struct {
+		srv  *chttp.Server
+		want string
+	}{
+		{&chttp.Server{ReadTimeout: -1}, "Server.ReadTimeout is -1ns"},
+		{&chttp.Server{IdleTimeout: -time.Second}, "Server.IdleTimeout is -1s"},
+		{&chttp.Server{MaxHeaderBytes: -1}, "Server.MaxHeaderBytes is -1"},
+		{&chttp.Server{MaxConns: -2}, "Server.MaxConns is -2"},
+		{&chttp.Server{Addr: "127.0.0.1:99999"}, "99999"},
+	} {
+		if err := tc.srv.Start(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Start = %v, want an error with %q", err, tc.want)
+		}
+	}
+	if err := (&chttp.Server{}).ListenAndServeTLS("", ""); err == nil || !strings.Contains(err.Error(), "without a certificate") {
+		t.Errorf("ListenAndServeTLS without a certificate = %v", err)
+	}
+	srv, _ := startCorio(t, http.NotFoundHandler(), 0)
+	if err := srv.Start(); err == nil {
+		t.Error("started twice")
+	}
+}
