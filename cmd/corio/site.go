@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/corio-go/corio/chttp"
 	"github.com/corio-go/corio/internal/fixture/demosite"
 )
 
@@ -39,14 +40,11 @@ func runSite(stdout, stderr io.Writer, args []string) error {
 	}
 	ctx, _, stop := onStopSignals(context.Background(), stderr)
 	defer stop()
-	base, stopSite, err := demosite.Start(site, *addr)
-	if err != nil {
+	srv := &chttp.Server{Addr: *addr, Hubs: 1, Handler: site.Handler()}
+	if err := srv.Start(); err != nil {
 		return fmt.Errorf("site: %w", err)
 	}
-	fmt.Fprintf(stdout, "corio site: %d pages at %s/, %v each\n", site.Pages+1, base, site.Latency)
-	<-ctx.Done() // the site serves on a hub of its own until then
-	if err := stopSite(); err != nil {
-		return fmt.Errorf("site: %w", err)
-	}
-	return nil
+	fmt.Fprintf(stdout, "corio site: %d pages at http://%v/, %v each\n", site.Pages+1, srv.ListenAddr(), site.Latency)
+	<-ctx.Done() // the site serves on chttp.Server until then
+	return srv.Close()
 }
