@@ -56,6 +56,7 @@ type Server struct {
 	ConnContext func(ctx context.Context, c net.Conn) context.Context
 
 	mu       sync.Mutex
+	listener net.Listener // Serve's
 	stream   *cnet.StreamServer
 	shutdown bool
 }
@@ -73,6 +74,17 @@ func (s *Server) ListenAndServe() error {
 	return s.Wait()
 }
 
+// Serve serves the connections l accepts, as http.Server.Serve does: one
+// hub accepts on (a duplicate of) l's socket and hands them to the others
+// (cnet.AdoptListener: l must be a *net.TCPListener or *net.UnixListener).
+// Shutdown and Close close l. It returns ErrServerClosed after them.
+func (s *Server) Serve(l net.Listener) error {
+	if err := s.start(nil, l); err != nil {
+		return err
+	}
+	return s.Wait()
+}
+
 // ListenAndServeTLS is ListenAndServe over TLS, with the certificate and
 // key in certFile and keyFile (PEM), or, if both are empty, those of
 // TLSConfig.
@@ -81,7 +93,7 @@ func (s *Server) ListenAndServeTLS(certFile, keyFile string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.start(cfg); err != nil {
+	if err := s.start(cfg, nil); err != nil {
 		return err
 	}
 	return s.Wait()
@@ -110,9 +122,9 @@ func (s *Server) tlsConfig(certFile, keyFile string) (*tls.Config, error) {
 
 // Start listens and starts serving, and returns once the server accepts
 // connections (see ListenAddr); Wait waits for it to stop.
-func (s *Server) Start() error { return s.start(nil) }
+func (s *Server) Start() error { return s.start(nil, nil) }
 
-func (s *Server) start(tlsCfg *tls.Config) error {
+func (s *Server) start(tlsCfg *tls.Config, l net.Listener) error {
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -124,6 +136,7 @@ func (s *Server) start(tlsCfg *tls.Config) error {
 	case s.shutdown:
 		return ErrServerClosed
 	}
+	s.listener = l
 	addr := s.Addr
 	if addr == "" {
 		addr = ":http"
@@ -134,8 +147,8 @@ func (s *Server) start(tlsCfg *tls.Config) error {
 	cfg := s.connConfig(tlsCfg)
 	stream := &cnet.StreamServer{
 		Addr: addr, Hubs: s.Hubs, MaxConns: s.MaxConns, ErrorLog: s.ErrorLog,
-		IdleTimeout: cfg.idleTimeout,
-		Bursts:      func(c *cnet.Conn) cnet.BurstHandler { return newServerConn(cfg, c) },
+		IdleTimeout: cfg.idleTimeout, Listener: s.listener,
+		Bursts: func(c *cnet.Conn) cnet.BurstHandler { return newServerConn(cfg, c) },
 	}
 	if err := stream.Start(); err != nil {
 		return fmt.Errorf("chttp: %w", err)
@@ -216,5 +229,8 @@ func (s *Server) stop() *cnet.StreamServer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.shutdown = true
+	if s.listener != nil {
+		s.listener.Close()
+	}
 	return s.stream
 }

@@ -135,3 +135,50 @@ func TestServerSettingsAreChecked(t *testing.T) {
 		t.Error("started twice")
 	}
 }
+
+// Serve takes a listener from package net, as http.Server.Serve does,
+// and closes it on Shutdown.
+func TestServerServesAGivenListener(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &chttp.Server{Hubs: 2, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "served "+r.URL.Path)
+	})}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+	url := "http://" + l.Addr().String()
+	for i := range 20 { // through both hubs
+		var resp *http.Response
+		for resp == nil {
+			if resp, err = http.Get(url + "/" + strings.Repeat("x", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := "served /" + strings.Repeat("x", i); string(body) != want {
+			t.Fatalf("got %q, want %q", body, want)
+		}
+	}
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve = %v, want ErrServerClosed", err)
+	}
+	if _, err := l.Accept(); err == nil {
+		t.Error("the given listener is still open after Shutdown")
+	}
+	if err := (&chttp.Server{}).Serve(fakeListener{}); err == nil || !strings.Contains(err.Error(), "gives no access to its socket") {
+		t.Errorf("Serve of a listener with no socket = %v", err)
+	}
+}
+
+// fakeListener is a net.Listener with no socket.
+type fakeListener struct{}
+
+func (fakeListener) Accept() (net.Conn, error) { return nil, errors.New("none") }
+func (fakeListener) Close() error              { return nil }
+func (fakeListener) Addr() net.Addr            { return &net.TCPAddr{} }

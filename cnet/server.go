@@ -53,6 +53,11 @@ type StreamServer struct {
 	// and a handler that returns on an error frees the connection. 0: no
 	// bound. Without one, idle clients can hold every descriptor.
 	IdleTimeout time.Duration
+	// Listener, if set, is a listener from package net to serve instead of
+	// listening on Addr: one hub accepts on (a duplicate of) its socket
+	// and hands connections to the others (see AdoptListener). The server
+	// does not close it.
+	Listener net.Listener
 	// SingleAcceptor makes one hub accept every connection and hand it to
 	// the hub serving the fewest, even where a listener per hub would do.
 	SingleAcceptor bool
@@ -146,7 +151,10 @@ func (s *StreamServer) config() (serverConfig, error) {
 	if cfg.hubs <= 0 {
 		cfg.hubs = runtime.GOMAXPROCS(0)
 	}
-	cfg.single = s.SingleAcceptor || cfg.network == "unix" || !reusePortBalances || !reusePortAvailable()
+	if s.Listener != nil {
+		cfg.network = s.Listener.Addr().Network()
+	}
+	cfg.single = s.SingleAcceptor || s.Listener != nil || cfg.network == "unix" || !reusePortBalances || !reusePortAvailable()
 	return cfg, nil
 }
 

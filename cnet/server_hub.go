@@ -34,7 +34,13 @@ func (s *StreamServer) serveListener(ctx context.Context, sh *serverHub, network
 // included). When the listener closes it tells the other hubs that no more
 // will come, and waits for its own handlers.
 func (s *StreamServer) serveAcceptor(ctx context.Context, sh *serverHub, network, addr string, up chan<- error) error {
-	l, err := Listen(ctx, network, addr)
+	var l *Listener
+	var err error
+	if s.Listener != nil {
+		l, err = AdoptListener(ctx, s.Listener)
+	} else {
+		l, err = Listen(ctx, network, addr)
+	}
 	if err != nil {
 		return err
 	}
