@@ -20,8 +20,9 @@ import (
 // itself). The state a connection carries from one burst to the next lives
 // in the handler, not on a stack.
 type BurstHandler interface {
-	// Burst serves what has come on the connection, in a task of its own,
-	// written in the usual blocking style: a first Read finds the data
+	// Burst serves what has come on the connection, in a task (one of the
+	// hub's workers, which serve bursts one after another), written in
+	// the usual blocking style: a first Read finds the data
 	// there; it may Read more (waiting), Write, Sleep, call other services
 	// and spawn. Returning nil gives the connection back to waiting for
 	// its next data, which makes the next Burst; an error (io.EOF
@@ -196,13 +197,14 @@ func (bc *burstConn) end(err error) {
 		return
 	}
 	bc.ended = true
-	if !errors.Is(err, ErrDetach) {
+	detached := errors.Is(err, ErrDetach)
+	if !detached {
 		bc.Conn.Close()
 	}
 	sh := bc.sh
 	sh.removeBurst(bc)
 	switch {
-	case errors.Is(err, ErrDetach):
+	case detached:
 		err = ErrDetach
 	case errors.Is(err, io.EOF):
 		err = nil
@@ -244,9 +246,9 @@ func (sh *serverHub) removeBurst(bc *burstConn) {
 func (sh *serverHub) drainBursts(ctx context.Context) error {
 	sh.draining = true
 	sh.dismissWorkers()
-	for _, bc := range slices.Clone(sh.bursts) {
+	for _, bc := range sh.bursts {
 		if bc.idle {
-			bc.Conn.Close() // the watch reports it: bc.end
+			bc.Conn.Close() // the watch reports it later (bc.end): the list does not change now
 		}
 	}
 	if err := sh.conns.Join(ctx); err != nil {
