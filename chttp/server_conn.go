@@ -72,8 +72,10 @@ type serverConn struct {
 	cfg *connConfig
 	c   *cnet.Conn
 	rwc net.Conn // c, or the tls.Conn over it
-	// limit bounds what a request's header may read (see limitedConn).
-	limit limitedConn
+	// limit bounds what a request's header may read: the reader's buffer
+	// fills through it. All of it read (N <= 0) after a failed parse is
+	// net/http's test for a header too large.
+	limit io.LimitedReader
 	ctx   context.Context // BaseContext and ConnContext's, or nil
 	// Over TLS: the connection's reader and writer, kept between
 	// requests (see Server); otherwise taken from pools for each burst.
@@ -96,7 +98,7 @@ func newServerConn(cfg *connConfig, c *cnet.Conn) *serverConn {
 	if cfg.tls != nil {
 		sc.rwc = tls.Server(c, cfg.tls)
 	}
-	sc.limit.r = sc.rwc
+	sc.limit.R = sc.rwc
 	if cfg.baseContext != nil || cfg.connContext != nil {
 		ctx := context.Background()
 		if cfg.baseContext != nil {
@@ -110,27 +112,7 @@ func newServerConn(cfg *connConfig, c *cnet.Conn) *serverConn {
 	return sc
 }
 
-// limitedConn reads from r, up to remain bytes (then EOF, recorded in
-// hit): a request's header may not go past the server's limit.
-type limitedConn struct {
-	r      io.Reader
-	remain int64
-	hit    bool
-}
-
-func (l *limitedConn) Read(p []byte) (int, error) {
-	if l.remain <= 0 {
-		l.hit = true
-		return 0, io.EOF
-	}
-	if int64(len(p)) > l.remain {
-		p = p[:l.remain]
-	}
-	n, err := l.r.Read(p)
-	l.remain -= int64(n)
-	return n, err
-}
-
+// unlimited lifts the bound once a request's header has been read.
 const unlimited = 1<<63 - 1
 
 var (
@@ -213,7 +195,7 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 		headerDeadline = now.Add(d)
 	}
 	sc.rwc.SetReadDeadline(headerDeadline)
-	sc.limit.remain, sc.limit.hit = sc.cfg.headerLimit, false
+	sc.limit.N = sc.cfg.headerLimit
 	req, err := http.ReadRequest(br)
 	if err == nil {
 		err = checkRequest(req)
@@ -224,7 +206,7 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 		}
 		return err
 	}
-	sc.limit.remain = unlimited
+	sc.limit.N = unlimited
 	sc.rwc.SetReadDeadline(wholeDeadline)
 	if d := sc.cfg.writeTimeout; d > 0 {
 		sc.rwc.SetWriteDeadline(sc.c.Now().Add(d))
@@ -286,7 +268,7 @@ func (sc *serverConn) refuse(bw *bufio.Writer, err error) (linger bool) {
 	const errorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 	var se statusError
 	switch {
-	case sc.limit.hit:
+	case sc.limit.N <= 0:
 		const publicErr = "431 Request Header Fields Too Large"
 		bw.WriteString("HTTP/1.1 " + publicErr + errorHeaders + publicErr)
 		linger = true

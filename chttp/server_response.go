@@ -468,7 +468,7 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, errors.New("chttp: Hijack after the response's header was sent")
 	}
 	w.hijacked = true
-	w.sc.limit.remain = unlimited
+	w.sc.limit.N = unlimited
 	return w.sc.rwc, bufio.NewReadWriter(w.br, w.bw), nil
 }
 
