@@ -103,6 +103,19 @@ type valuesFrom struct {
 	vals context.Context
 }
 
+// AfterFunc is the task's context's own (a hub context has one, which
+// runs f as the context ends, on the hub): a context made under
+// valuesFrom (the request's, cancellable) then ends with the task at once,
+// as it would directly under it. Without it, context.WithCancel would
+// start a goroutine per request to watch the parent, and the request's
+// context would end only when that goroutine ran.
+func (v valuesFrom) AfterFunc(f func()) (stop func() bool) {
+	if a, ok := v.Context.(interface{ AfterFunc(func()) func() bool }); ok {
+		return a.AfterFunc(f)
+	}
+	return context.AfterFunc(v.Context, f)
+}
+
 func (v valuesFrom) Value(key any) any {
 	if x := v.vals.Value(key); x != nil {
 		return x
