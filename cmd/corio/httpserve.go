@@ -67,19 +67,9 @@ func serveHTTP(ctx context.Context, stdout, stderr io.Writer, args []string, rea
 	if ready != nil {
 		ready(srv.ListenAddr().String())
 	}
-	<-ctx.Done()
-	fmt.Fprintf(stderr, "corio http: shutting down (waiting up to %v for requests in flight)\n", *grace)
-	sctx, cancel := context.WithTimeout(context.Background(), *grace)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		fmt.Fprintf(stderr, "corio http: requests still in flight after %v were cut\n", *grace)
-	}
-	if requests != nil {
-		if dropped, _ := requests.close(time.Second); dropped > 0 {
-			fmt.Fprintf(stderr, "corio http: %d request lines not printed: stdout was too slow\n", dropped)
-		}
-	}
-	fmt.Fprintln(stderr, "corio http: stopped")
+	stopWhenDone(ctx, stderr, *grace, srv.Shutdown, requests, stopWords{
+		name: "corio http", inFlight: "requests in flight", cut: "requests still in flight after %v were cut", lines: "request lines",
+	})
 	return nil
 }
 

@@ -88,19 +88,8 @@ func serve(ctx context.Context, stdout, stderr io.Writer, args []string, ready f
 	if ready != nil {
 		ready(srv.ListenAddr().String())
 	}
-	<-ctx.Done()
-	fmt.Fprintf(stderr, "corio serve: shutting down (waiting up to %v for connections)\n", *grace)
-	sctx, cancel := context.WithTimeout(context.Background(), *grace)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		fmt.Fprintf(stderr, "corio serve: connections still open after %v were closed\n", *grace)
-	}
-	if messages != nil {
-		// Not waiting long for a stdout that takes nothing.
-		if dropped, _ := messages.close(time.Second); dropped > 0 {
-			fmt.Fprintf(stderr, "corio serve: %d messages not printed: stdout was too slow\n", dropped)
-		}
-	}
-	fmt.Fprintln(stderr, "corio serve: stopped")
+	stopWhenDone(ctx, stderr, *grace, srv.Shutdown, messages, stopWords{
+		name: "corio serve", inFlight: "connections", cut: "connections still open after %v were closed", lines: "messages",
+	})
 	return nil
 }
