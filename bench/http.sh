@@ -28,9 +28,9 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$bin"' EXIT
 go build -o "$bin/httpserver" ./cmd/httpserver
 go build -o "$bin/idleconns" ./cmd/idleconns
 ulimit -n "$(ulimit -Hn)"
+. ./lib.sh # idle_growth
 tck=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 start() { # impl port
   GOMAXPROCS=1 taskset -c 1 "$bin/httpserver" --impl "$1" --addr "127.0.0.1:$2" >/dev/null 2>&1 &
   pid=$!
@@ -53,18 +53,8 @@ for r in $(seq "$rounds"); do
     port=$((port + 1))
     start "$s" "$port"
     sleep 0.5
-    before=$(rss "$pid")
-    mkfifo "$bin/hold"
-    taskset -c 0 "$bin/idleconns" --http --addr "127.0.0.1:$port" -n "$n" < "$bin/hold" > "$bin/ready" &
-    client=$!
-    exec 3> "$bin/hold"
-    until grep -q ready "$bin/ready"; do sleep 0.1; done
-    sleep 1
-    after=$(rss "$pid")
-    exec 3>&-
-    wait "$client"
-    rm "$bin/hold" "$bin/ready"
+    growth=$(idle_growth "$pid" "$port" "$n" --http)
     kill "$pid"; wait "$pid" 2>/dev/null || true
-    echo "idle $s $n $(( (after - before) * 1024 / n ))"
+    echo "idle $s $n ${growth##* }"
   done
 done

@@ -24,8 +24,6 @@ esac
 build_servers idleconns
 ulimit -n "$(ulimit -Hn)" # both sides hold N descriptors
 
-rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-
 port=19400
 for r in $(seq "$rounds"); do
   for s in ${IDLE_SERVERS:-corio corio-noidle corio-tasks net gnet}; do
@@ -34,19 +32,10 @@ for r in $(seq "$rounds"); do
     GOMAXPROCS=1 taskset -c 1 $(server_cmd "$s" "$port") >/dev/null 2>&1 &
     pid=$!
     sleep 0.5
-    before=$(rss "$pid")
-    mkfifo "$bin/hold"
-    taskset -c 0 "$bin/idleconns" --addr "127.0.0.1:$port" -n "$n" $at_once < "$bin/hold" > "$bin/ready" &
-    client=$!
-    exec 3> "$bin/hold" # the clients hold their connections until this closes
-    until grep -q ready "$bin/ready"; do sleep 0.1; done
-    sleep 1
-    after=$(rss "$pid")
-    exec 3>&-
-    wait "$client"
-    rm "$bin/hold" "$bin/ready"
+    # shellcheck disable=SC2086
+    growth=$(idle_growth "$pid" "$port" "$n" $at_once)
     kill "$pid"
     wait "$pid" 2>/dev/null || true
-    echo "$s $arrival $n $before $after $(( (after - before) * 1024 / n ))"
+    echo "$s $arrival $n $growth"
   done
 done

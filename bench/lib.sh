@@ -3,6 +3,10 @@
 # that is removed, with any job still running, when the script exits.
 #
 # build_servers [CMD...]   builds corio, netserver, gnetserver and ./cmd/CMD
+# idle_growth PID PORT N [ARGS...]
+#                          holds N idle connections to the server PID on
+#                          127.0.0.1:PORT ($bin/idleconns ARGS, on CPU 0)
+#                          and prints "rss_before_kb rss_after_kb bytes_per_conn"
 # server_cmd NAME PORT     the command line of server NAME on 127.0.0.1:PORT
 #                          (corio: bursts; corio-tasks: a task per connection;
 #                          corio-noidle: bursts without the default 2-minute idle
@@ -26,4 +30,23 @@ server_cmd() {
     net) echo "$bin/netserver --addr 127.0.0.1:$2" ;;
     gnet) echo "$bin/gnetserver --addr 127.0.0.1:$2" ;;
   esac
+}
+
+rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+idle_growth() {
+  local pid=$1 port=$2 n=$3 before after client
+  shift 3
+  before=$(rss "$pid")
+  mkfifo "$bin/hold"
+  taskset -c 0 "$bin/idleconns" --addr "127.0.0.1:$port" -n "$n" "$@" < "$bin/hold" > "$bin/ready" &
+  client=$!
+  exec 3> "$bin/hold" # the clients hold their connections until this closes
+  until grep -q ready "$bin/ready"; do sleep 0.1; done
+  sleep 1
+  after=$(rss "$pid")
+  exec 3>&-
+  wait "$client"
+  rm "$bin/hold" "$bin/ready"
+  echo "$before $after $(( (after - before) * 1024 / n ))"
 }
