@@ -17,6 +17,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
+	"github.com/corio-go/corio/internal/fixture/syncbuf"
 	seedserver "github.com/corio-go/corio/internal/fixture/upper"
 )
 
@@ -281,23 +282,8 @@ func withClosed(h cnet.BurstHandler, cl *closings) cnet.BurstHandler {
 	panic("withClosed of a " + fmt.Sprintf("%T", h))
 }
 
-// syncBuffer is a bytes.Buffer for a log written from the hubs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is a log the hubs write while the test reads it.
+type syncBuffer = syncbuf.Buffer
 
 func TestBurstsNilHandlerIsLoggedAndClosed(t *testing.T) {
 	var logged syncBuffer
