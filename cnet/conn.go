@@ -238,7 +238,7 @@ func (c *Conn) writeContext(ctx context.Context, b []byte) (int, error) {
 // broke the protocol. It costs no system call while the poller has
 // reported nothing since the last read emptied the socket.
 func (c *Conn) Quiet() bool {
-	more, err := c.pending()
+	more, err := c.Pending()
 	return !more && err == nil
 }
 
@@ -247,20 +247,7 @@ func (c *Conn) Quiet() bool {
 // error; false, nil when nothing waits. It never waits, costs no system
 // call while the poller has reported nothing since the last read emptied
 // the socket, and a peek otherwise. It may be called from a ReadWatcher.
-func (c *Conn) Pending() (more bool, err error) { return c.pending() }
-
-// WatchRead has w told, once, when the connection may be read, while no
-// task waits to read it: with the peer's close, say, while a request's
-// handler runs (see corio.FD.WatchRead, whose rules apply).
-func (c *Conn) WatchRead(w *corio.ReadWatch) (armed bool, err error) {
-	armed, err = c.fd.WatchRead(w)
-	return armed, c.opError("read", err)
-}
-
-// UnwatchRead disarms what WatchRead armed; see corio.FD.UnwatchRead.
-func (c *Conn) UnwatchRead() bool { return c.fd.UnwatchRead() }
-
-func (c *Conn) pending() (more bool, err error) {
+func (c *Conn) Pending() (more bool, err error) {
 	if c.fd.ReadDrained() {
 		return false, nil
 	}
@@ -285,6 +272,17 @@ func (c *Conn) pending() (more bool, err error) {
 		}
 	}
 }
+
+// WatchRead has w told, once, when the connection may be read, while no
+// task waits to read it: with the peer's close, say, while a request's
+// handler runs (see corio.FD.WatchRead, whose rules apply).
+func (c *Conn) WatchRead(w *corio.ReadWatch) (armed bool, err error) {
+	armed, err = c.fd.WatchRead(w)
+	return armed, c.opError("read", err)
+}
+
+// UnwatchRead disarms what WatchRead armed; see corio.FD.UnwatchRead.
+func (c *Conn) UnwatchRead() bool { return c.fd.UnwatchRead() }
 
 // Close closes the connection; a Read or Write waiting in a task fails
 // with net.ErrClosed. It may be called from any goroutine.

@@ -165,7 +165,7 @@ func (bc *burstConn) wait(spawn bool) bool {
 		bc.end(ErrServerClosed)
 		return true
 	}
-	more, err := bc.pending()
+	more, err := bc.Pending()
 	if err == nil && !more {
 		bc.boundIdleWait()
 		var armed bool
