@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/corio-go/corio"
-	"github.com/corio-go/corio/cmd/corio/internal/crawl"
+	"github.com/corio-go/corio/crawl"
 	"github.com/corio-go/corio/internal/fixture/demosite"
 )
 
@@ -153,7 +153,7 @@ func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOption
 			}
 			cfg := m.cfg
 			cfg.Progress = out.updateProgress
-			sum, err := crawl.Crawl(ctx, cfg, urls, func(p crawl.Page) { out.page(p, label) })
+			sum, err := crawl.Crawl(ctx, cfg, urls, func(_ context.Context, p *crawl.Page) { out.page(*p, label) })
 			if sum.Interrupted {
 				out.summary(sum, label)
 				return errInterrupted

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/corio-go/corio/cmd/corio/internal/crawl"
+	"github.com/corio-go/corio/crawl"
 )
 
 // crawlPrinter prints a crawl's pages and summaries as text or JSON, and

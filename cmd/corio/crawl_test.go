@@ -71,7 +71,7 @@ func TestCrawlText(t *testing.T) {
 	}
 	// Lines come as pages end: "/" first (every other page is found in
 	// it), the rest in an order the site's goroutines decide. The exact
-	// order on the virtual clock is cmd/corio/internal/crawl's test.
+	// order on the virtual clock is crawl's test.
 	if len(urls) > 0 {
 		slices.Sort(urls[1:])
 	}

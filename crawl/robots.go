@@ -16,6 +16,7 @@ import (
 type robotsRules struct {
 	ready corio.Event
 	data  *robotstxt.RobotsData // nil: everything allowed
+	agent string                // the crawler's name, whose rules apply
 }
 
 // maxRobotsBytes bounds a robots.txt read (Google reads 500 KiB).
@@ -27,7 +28,7 @@ func (c *crawler) allowed(ctx context.Context, u *url.URL) bool {
 	key := origin(u)
 	rules := c.robots[key]
 	if rules == nil {
-		rules = &robotsRules{}
+		rules = &robotsRules{agent: c.cfg.userAgent()}
 		c.robots[key] = rules
 		rules.data = c.fetchRobots(ctx, key)
 		rules.ready.Set()
@@ -48,7 +49,7 @@ func (r *robotsRules) allow(u *url.URL) bool {
 	}
 	// TestAgent, not FindGroup's Test: the status's verdict (allow all,
 	// disallow all) is kept outside the groups.
-	return r.data.TestAgent(path, UserAgent)
+	return r.data.TestAgent(path, r.agent)
 }
 
 // origin is the scheme and host of u: what one robots.txt covers.
@@ -69,7 +70,7 @@ func (c *crawler) fetchRobots(ctx context.Context, origin string) *robotstxt.Rob
 	if err != nil {
 		return nil
 	}
-	req.Header.Set("User-Agent", UserAgent)
+	c.setHeader(req)
 	resp, err := c.client.Do(req)
 	if err != nil {
 		return nil // unreachable: let the pages report it

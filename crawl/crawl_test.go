@@ -13,8 +13,8 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/chttp"
-	"github.com/corio-go/corio/cmd/corio/internal/crawl"
 	"github.com/corio-go/corio/cnet"
+	"github.com/corio-go/corio/crawl"
 	"github.com/corio-go/corio/internal/fixture/demosite"
 	"github.com/corio-go/corio/internal/fixture/leakcheck"
 )
@@ -25,18 +25,21 @@ import (
 // the pages in the order they ended, the summary and the base URL.
 func crawlSite(t *testing.T, site demosite.Site, cfg crawl.Config, paths ...string) ([]crawl.Page, crawl.Summary, string) {
 	t.Helper()
+	return crawlSiteWith(t, site, cfg, nil, paths...)
+}
+
+// crawlSiteWith is crawlSite with a page callback of the test's, called
+// before the page is recorded.
+func crawlSiteWith(t *testing.T, site demosite.Site, cfg crawl.Config, onPage func(context.Context, *crawl.Page), paths ...string) ([]crawl.Page, crawl.Summary, string) {
+	t.Helper()
 	leakcheck.Check(t)
 	var pages []crawl.Page
 	var sum crawl.Summary
 	var base string
 	err := corio.Run(context.Background(), func(ctx context.Context) error {
-		l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		defer l.Close()
-		base = "http://" + l.Addr().String()
-		corio.Spawn(ctx, func(ctx context.Context) error { return site.Serve(ctx, l) })
+		var stop func()
+		base, stop = serveSite(ctx, t, site)
+		defer stop()
 		if len(paths) == 0 {
 			paths = []string{"/"}
 		}
@@ -44,13 +47,31 @@ func crawlSite(t *testing.T, site demosite.Site, cfg crawl.Config, paths ...stri
 		for _, p := range paths {
 			seeds = append(seeds, base+p)
 		}
-		sum, err = crawl.Crawl(ctx, cfg, seeds, func(p crawl.Page) { pages = append(pages, p) })
+		var err error
+		sum, err = crawl.Crawl(ctx, cfg, seeds, func(ctx context.Context, p *crawl.Page) {
+			if onPage != nil {
+				onPage(ctx, p)
+			}
+			pages = append(pages, *p)
+		})
 		return err
 	}, corio.VirtualClock())
 	if err != nil {
 		t.Fatal(err)
 	}
 	return pages, sum, base
+}
+
+// serveSite serves site on a loopback listener of the hub of ctx until
+// stop, and returns its base URL.
+func serveSite(ctx context.Context, t *testing.T, site demosite.Site) (base string, stop func()) {
+	t.Helper()
+	l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	corio.Spawn(ctx, func(ctx context.Context) error { return site.Serve(ctx, l) })
+	return "http://" + l.Addr().String(), func() { l.Close() }
 }
 
 func urlsOf(pages []crawl.Page) []string {
@@ -92,7 +113,7 @@ func TestDepthAndDeduplication(t *testing.T) {
 		{"depth 1", crawl.Config{Concurrency: 5, Depth: 1}, []string{"1", "2", "3", "4"}, 0},
 		{"depth 2", crawl.Config{Concurrency: 5, Depth: 2}, nil, 4},
 		{"whole site", crawl.Config{Concurrency: 5, Depth: 10}, nil, 40},
-		{"max 10", crawl.Config{Concurrency: 5, Depth: 10, Max: 10}, nil, 1}, // links past the tenth page are not looked at
+		{"max 10", crawl.Config{Concurrency: 5, Depth: 10, Max: 10}, nil, 9}, // the private link of each page but "/"
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pages, sum, base := crawlSite(t, site, tc.cfg)
@@ -189,7 +210,7 @@ func TestRetries(t *testing.T) {
 	err := corio.Run(context.Background(), func(ctx context.Context) error {
 		cfg := crawl.Config{Concurrency: 3, Retries: 2, Backoff: time.Millisecond}
 		_, err := crawl.Crawl(ctx, cfg, []string{srv.URL + "/flaky", srv.URL + "/broken", srv.URL + "/missing"},
-			func(p crawl.Page) { pages = append(pages, p) })
+			func(_ context.Context, p *crawl.Page) { pages = append(pages, *p) })
 		return err
 	})
 	if err != nil {
@@ -279,7 +300,7 @@ func TestAnyHost(t *testing.T) {
 			addr = l.Addr().String()
 			corio.Spawn(ctx, func(ctx context.Context) error { return site.Serve(ctx, l) })
 			cfg := crawl.Config{Concurrency: 2, Depth: 2, AnyHost: anyHost, Client: client}
-			_, err = crawl.Crawl(ctx, cfg, []string{"http://" + addr + "/p/1"}, func(p crawl.Page) { urls = append(urls, p.URL) })
+			_, err = crawl.Crawl(ctx, cfg, []string{"http://" + addr + "/p/1"}, func(_ context.Context, p *crawl.Page) { urls = append(urls, p.URL) })
 			return err
 		}, corio.VirtualClock())
 		if err != nil {

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/corio-go/corio"
-	"github.com/corio-go/corio/cmd/corio/internal/crawl"
+	"github.com/corio-go/corio/crawl"
 	"github.com/corio-go/corio/internal/fixture/leakcheck"
 )
 
@@ -36,9 +36,9 @@ func crawlServer(t *testing.T, srv *httptest.Server, cfg crawl.Config, paths ...
 	}
 	err := corio.Run(context.Background(), func(ctx context.Context) error {
 		var err error
-		sum, err = crawl.Crawl(ctx, cfg, seeds, func(p crawl.Page) {
+		sum, err = crawl.Crawl(ctx, cfg, seeds, func(_ context.Context, p *crawl.Page) {
 			p.URL = strings.TrimPrefix(p.URL, srv.URL)
-			pages = append(pages, p)
+			pages = append(pages, *p)
 		})
 		return err
 	})

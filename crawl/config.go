@@ -1,0 +1,187 @@
+package crawl
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/andybalholm/cascadia"
+	"golang.org/x/net/html"
+)
+
+// UserAgent is how the crawler names itself, to servers and to
+// robots.txt, unless Config.UserAgent says otherwise.
+const UserAgent = "corio-crawl/1.0"
+
+// Config is what to crawl and how. Concurrency is the only setting
+// without a usable zero value.
+type Config struct {
+	Concurrency  int           // pages fetched at once, at least 1 (at most ConcurrencyBound)
+	Depth        int           // links followed from a starting URL (0: the URLs only)
+	Max          int           // pages in all, at most (0: no bound)
+	PerHost      int           // pages fetched at once from one host (0: no bound but Concurrency)
+	Delay        time.Duration // between the starts of two fetches from one host, in this process
+	Timeout      time.Duration // per attempt at a page (0: none)
+	Retries      int           // more attempts after a network error or a 5xx
+	Backoff      time.Duration // before the first retry; doubles for each next one
+	IgnoreRobots bool          // fetch what robots.txt disallows
+	AnyHost      bool          // follow links (and redirects) to any host, not only the starting URLs' hosts
+
+	// Allow and Deny filter the links followed and the redirects taken,
+	// on the URL's text, normalized (colly's URLFilters and
+	// DisallowedURLFilters): with Allow set, a URL must match one of
+	// them; it must match none of Deny. Starting URLs are not filtered.
+	Allow []*regexp.Regexp
+	Deny  []*regexp.Regexp
+
+	// The requests: User-Agent ("": UserAgent; also the name robots.txt
+	// is read for) and more header fields sent with each.
+	UserAgent string
+	Header    http.Header
+	Client    *http.Client // nil: one on a chttp.Transport made for the crawl
+
+	// Bounds on what one page may cost. A page cut at one is reported
+	// (Page.Truncated), keeps what was read and the links found, and
+	// counts as fetched.
+	MaxBody  int64 // bytes of a body read, decompressed (0: DefaultMaxBody)
+	MaxLinks int   // links taken from one page (0: DefaultMaxLinks)
+
+	// KeepBody keeps each page's body in Page.Body (within MaxBody) for
+	// the page callback; without it the body is read and counted only.
+	KeepBody bool
+
+	// OnHTML is called, in the page's task, for each element of an HTML
+	// page that a rule's CSS selector matches, in document order, before
+	// the page callback (colly's OnHTML). Pages with rules are parsed
+	// whole (golang.org/x/net/html), which costs more than the link scan
+	// of pages without.
+	OnHTML []HTMLRule
+
+	// Frontier holds the crawl's URLs (nil: NewMemoryFrontier). One shared
+	// by several processes makes them workers of one crawl.
+	Frontier Frontier
+
+	// Progress, if set, is called after each page with the pages done
+	// (by this process) and the URLs admitted so far (by it).
+	Progress func(done, known int)
+}
+
+// An HTMLRule calls Do for each element Selector matches.
+type HTMLRule struct {
+	Selector string // CSS, as github.com/andybalholm/cascadia reads it
+	Do       func(ctx context.Context, p *Page, e *html.Node)
+}
+
+// The bounds a page has when Config leaves them 0: colly's body bound,
+// and more links than a page of a real site has.
+const (
+	DefaultMaxBody  = 10 << 20
+	DefaultMaxLinks = 10000
+)
+
+func (c *Config) maxBody() int64 {
+	if c.MaxBody == 0 {
+		return DefaultMaxBody
+	}
+	return c.MaxBody
+}
+
+func (c *Config) maxLinks() int {
+	if c.MaxLinks == 0 {
+		return DefaultMaxLinks
+	}
+	return c.MaxLinks
+}
+
+func (c *Config) userAgent() string {
+	if c.UserAgent == "" {
+		return UserAgent
+	}
+	return c.UserAgent
+}
+
+// settings are what the workers of one crawl agree on.
+func (c *Config) settings() Settings {
+	return Settings{Depth: c.Depth, Max: c.Max, PerHost: c.PerHost, AnyHost: c.AnyHost, IgnoreRobots: c.IgnoreRobots}
+}
+
+// Validate reports the first setting that is wrong, naming it.
+func (c *Config) Validate() error {
+	if c.Concurrency < 1 {
+		return fmt.Errorf("concurrency must be at least 1, got %d", c.Concurrency)
+	}
+	for _, f := range []struct {
+		name     string
+		value    any
+		negative bool
+	}{
+		{"depth", c.Depth, c.Depth < 0},
+		{"max", c.Max, c.Max < 0},
+		{"per-host", c.PerHost, c.PerHost < 0},
+		{"delay", c.Delay, c.Delay < 0},
+		{"timeout", c.Timeout, c.Timeout < 0},
+		{"retries", c.Retries, c.Retries < 0},
+		{"backoff", c.Backoff, c.Backoff < 0},
+		{"max-body", c.MaxBody, c.MaxBody < 0},
+		{"max-links", c.MaxLinks, c.MaxLinks < 0},
+	} {
+		if f.negative {
+			return fmt.Errorf("%s must not be negative, got %v", f.name, f.value)
+		}
+	}
+	for i, re := range c.Allow {
+		if re == nil {
+			return fmt.Errorf("allow filter %d is nil", i)
+		}
+	}
+	for i, re := range c.Deny {
+		if re == nil {
+			return fmt.Errorf("deny filter %d is nil", i)
+		}
+	}
+	if _, err := c.compileRules(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// A compiledRule is an HTMLRule with its selector read.
+type compiledRule struct {
+	sel cascadia.Selector
+	do  func(ctx context.Context, p *Page, e *html.Node)
+}
+
+func (c *Config) compileRules() ([]compiledRule, error) {
+	var rules []compiledRule
+	for i, r := range c.OnHTML {
+		sel, err := cascadia.Compile(r.Selector)
+		if err != nil {
+			return nil, fmt.Errorf("OnHTML rule %d: selector %q: %v", i, r.Selector, err)
+		}
+		if r.Do == nil {
+			return nil, fmt.Errorf("OnHTML rule %d (%q) has no Do", i, r.Selector)
+		}
+		rules = append(rules, compiledRule{sel, r.Do})
+	}
+	return rules, nil
+}
+
+// followed reports whether the filters let the crawl follow a URL.
+func (c *Config) followed(u string) bool {
+	for _, re := range c.Deny {
+		if re.MatchString(u) {
+			return false
+		}
+	}
+	if len(c.Allow) == 0 {
+		return true
+	}
+	for _, re := range c.Allow {
+		if re.MatchString(u) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,392 @@
+package crawl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/chttp"
+)
+
+// ParseSeed checks a starting URL: absolute, http or https, with a host.
+// It returns the URL normalized.
+func ParseSeed(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%q is not an http:// or https:// URL", raw)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%q has no host", raw)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("%q has port %s; a port is 1 to 65535", raw, p)
+		}
+	}
+	return normalize(u), nil
+}
+
+// settleTimeout bounds the frontier calls that settle a page or a lease
+// (its outcome, the giving back of a lease, a host's slot): they run even
+// when the crawl is being stopped, on a context of their own.
+const settleTimeout = 5 * time.Second
+
+// Crawl fetches seeds and, to cfg.Depth, the pages they link to, calling
+// onPage (if not nil) for each page as it ends, in the page's task of the
+// hub of ctx: it may wait (cooperatively), and the crawl goes on
+// meanwhile. It returns this process's totals; an error for bad input (a
+// seed that is not a URL, a bad Config), a frontier that fails, or when
+// ctx ends: the totals are then those of the pages that ended before,
+// marked Interrupted, and the pages still being fetched are stopped, not
+// reported, and given back to the frontier.
+//
+// A panic in a callback stops the crawl and is returned as its error,
+// with the callback's stack.
+func Crawl(ctx context.Context, cfg Config, seeds []string, onPage func(ctx context.Context, p *Page)) (Summary, error) {
+	if err := cfg.Validate(); err != nil {
+		return Summary{}, err
+	}
+	if err := corio.InTask(ctx); err != nil {
+		return Summary{}, fmt.Errorf("crawl: %w", err)
+	}
+	entries := make([]Entry, 0, len(seeds))
+	for _, raw := range seeds {
+		u, err := ParseSeed(raw)
+		if err != nil {
+			return Summary{}, fmt.Errorf("crawl: starting URL: %w", err)
+		}
+		entries = append(entries, Entry{URL: u.String()})
+	}
+	c := newCrawler(cfg, onPage)
+	hosts, admitted, err := c.front.Open(ctx, cfg.settings(), entries)
+	if err != nil {
+		return Summary{}, fmt.Errorf("crawl: %w", err)
+	}
+	for _, h := range hosts {
+		c.hosts[h] = true
+	}
+	c.known = admitted
+	start := corio.Now(ctx)
+	err = c.run(ctx)
+	if len(c.leased) > 0 {
+		// Stopped: what was taken and not fetched goes back, for the next
+		// worker or run. Not with ctx, which has ended.
+		rctx, cancel := corio.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+		unfinished := make([]Entry, 0, len(c.leased))
+		for e := range c.leased {
+			unfinished = append(unfinished, e)
+		}
+		if rerr := c.front.Release(rctx, unfinished); rerr != nil && err == nil {
+			err = fmt.Errorf("crawl: giving back %d unfinished URLs: %w", len(unfinished), rerr)
+		}
+		cancel()
+	}
+	c.sum.Interrupted = ctx.Err() != nil
+	c.sum.Seconds = corio.Now(ctx).Sub(start).Seconds()
+	if c.sum.Seconds > 0 {
+		c.sum.PagesPerS = float64(c.sum.Pages) / c.sum.Seconds
+	}
+	if tr, ok := c.client.Transport.(*chttp.Transport); ok && cfg.Client == nil {
+		tr.CloseIdleConnections()
+	}
+	return c.sum, err
+}
+
+// crawler is one crawl's state in this process, owned by the hub's
+// goroutine.
+type crawler struct {
+	cfg        Config
+	rules      []compiledRule
+	front      Frontier
+	client     *http.Client // for robots.txt: the Config's, as it is
+	pages      *http.Client // for pages: client with the crawl's redirect policy
+	onPage     func(context.Context, *Page)
+	hosts      map[string]bool // the starting URLs' hosts (host:port), all workers'
+	known      int             // URLs this process admitted, for Progress
+	leased     map[Entry]struct{}
+	work       corio.Event // set when a fetch ends
+	active     int         // fetches running
+	slots      int         // fetches that may run at once
+	robots     map[string]*robotsRules
+	nextStart  map[string]time.Time // per host, for Delay
+	disallowed map[uint64]struct{}  // fingerprints of the URLs counted in Disallowed
+	seed       maphash.Seed         // of those fingerprints
+	cancel     context.CancelFunc   // of the crawl, on a failure
+	err        error                // the first failure that stopped the crawl
+	sum        Summary
+}
+
+func newCrawler(cfg Config, onPage func(context.Context, *Page)) *crawler {
+	slots := cfg.slots()
+	client := cfg.Client
+	if client == nil {
+		client = &http.Client{Transport: &chttp.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			MaxIdleConnsPerHost: slots,
+			MaxIdleConns:        slots, // with the fetches, within the descriptors (ConcurrencyBound)
+			IdleConnTimeout:     90 * time.Second,
+			DialTimeout:         30 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second,
+		}}
+	}
+	front := cfg.Frontier
+	if front == nil {
+		front = NewMemoryFrontier()
+	}
+	rules, _ := cfg.compileRules() // checked by Validate
+	pages := *client
+	c := &crawler{
+		cfg: cfg, rules: rules, front: front, client: client, pages: &pages, onPage: onPage, slots: slots,
+		hosts: map[string]bool{}, leased: map[Entry]struct{}{}, robots: map[string]*robotsRules{},
+		nextStart: map[string]time.Time{}, disallowed: map[uint64]struct{}{}, seed: maphash.MakeSeed(),
+	}
+	pages.CheckRedirect = c.checkRedirect(client.CheckRedirect)
+	return c
+}
+
+// errNotFollowed marks a redirect the crawl does not follow: not retried,
+// since another try would be redirected the same way.
+var errNotFollowed = errors.New("redirect not followed")
+
+// maxRedirects is how many redirects a page may take, as http.Client's.
+const maxRedirects = 10
+
+// checkRedirect is the crawl's redirect policy, then the client's own:
+// a page is redirected within the crawl's rules (http and https only, the
+// starting URLs' hosts unless AnyHost, the URL filters, what robots.txt
+// of the target's host allows) and at most maxRedirects times.
+func (c *crawler) checkRedirect(then func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		u := normalize(req.URL)
+		switch {
+		case len(via) >= maxRedirects:
+			return fmt.Errorf("%w: stopped after %d redirects", errNotFollowed, maxRedirects)
+		case u.Scheme != "http" && u.Scheme != "https":
+			return fmt.Errorf("%w: to %s, not an http or https URL", errNotFollowed, u.Redacted())
+		case !c.cfg.AnyHost && !c.hosts[u.Host]:
+			return fmt.Errorf("%w: to %s, another host (--any-host follows it)", errNotFollowed, u.Redacted())
+		case !c.cfg.followed(u.String()):
+			return fmt.Errorf("%w: to %s, which the URL filters leave out", errNotFollowed, u.Redacted())
+		case !c.cfg.IgnoreRobots && !c.allowed(req.Context(), u):
+			c.countDisallowed(u.String())
+			return fmt.Errorf("%w: to %s, which robots.txt disallows", errNotFollowed, u.Redacted())
+		}
+		if then != nil {
+			return then(req, via)
+		}
+		return nil
+	}
+}
+
+// countDisallowed counts a URL robots.txt disallows, once.
+func (c *crawler) countDisallowed(u string) {
+	fp := maphash.String(c.seed, u)
+	if _, ok := c.disallowed[fp]; !ok {
+		c.disallowed[fp] = struct{}{}
+		c.sum.Disallowed++
+	}
+}
+
+// fail stops the crawl with err, unless it was stopped already.
+func (c *crawler) fail(err error) {
+	if c.err == nil {
+		c.err = err
+		c.cancel()
+	}
+}
+
+// run takes URLs from the frontier and fetches them, each in a task, at
+// most slots at once, until the frontier says the crawl is over and every
+// fetch has ended.
+func (c *crawler) run(ctx context.Context) error {
+	ctx, c.cancel = corio.WithCancel(ctx)
+	defer c.cancel()
+	g := corio.NewGroup()
+	defer g.Kill()
+	if _, err := g.Spawn(ctx, func(ctx context.Context) error {
+		if err := c.front.Keep(ctx); err != nil && ctx.Err() == nil {
+			c.fail(fmt.Errorf("crawl: frontier: %w", err))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	stopped := func(err error) error {
+		if c.err != nil {
+			return c.err
+		}
+		return err
+	}
+	for {
+		for c.active >= c.slots {
+			if err := c.waitWork(ctx); err != nil {
+				return stopped(err)
+			}
+		}
+		taken, finished, err := c.front.Take(ctx, c.slots-c.active)
+		if err != nil {
+			if ctx.Err() == nil {
+				err = fmt.Errorf("crawl: frontier: %w", err)
+			}
+			return stopped(err)
+		}
+		if finished {
+			for c.active > 0 { // ends of fetches whose leases ended
+				if err := c.waitWork(ctx); err != nil {
+					return stopped(err)
+				}
+			}
+			return c.err
+		}
+		for _, e := range taken {
+			c.active++
+			c.leased[e] = struct{}{}
+			if _, err := g.Spawn(ctx, func(ctx context.Context) error {
+				defer func() { c.active--; c.work.Set() }()
+				c.visit(ctx, e)
+				return nil
+			}); err != nil {
+				return stopped(err)
+			}
+		}
+	}
+}
+
+func (c *crawler) waitWork(ctx context.Context) error {
+	c.work.Clear()
+	return c.work.Wait(ctx)
+}
+
+// visit fetches one URL, if robots.txt allows, reports it and gives the
+// frontier its outcome and the links to follow.
+func (c *crawler) visit(ctx context.Context, e Entry) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.fail(fmt.Errorf("crawl: page %s: panic in a callback: %v\n%s", e.URL, r, debug.Stack()))
+		}
+	}()
+	u, err := url.Parse(e.URL)
+	if err != nil { // from a frontier shared with others: report, do not trust
+		page := Page{URL: e.URL, Depth: e.Depth}
+		page.setError(fmt.Errorf("not a URL: %w", err))
+		c.report(ctx, e, &page, nil)
+		return
+	}
+	if !c.cfg.IgnoreRobots && !c.allowed(ctx, u) {
+		if ctx.Err() == nil {
+			c.countDisallowed(e.URL)
+			c.done(ctx, e, Skipped, nil)
+		}
+		return
+	}
+	if c.cfg.PerHost > 0 {
+		if err := c.front.EnterHost(ctx, u.Host, c.cfg.PerHost, e); err != nil {
+			if ctx.Err() == nil {
+				c.fail(fmt.Errorf("crawl: frontier: %w", err))
+			}
+			return
+		}
+		defer func() {
+			// Even when the crawl was stopped: the slot is the crawl's.
+			lctx, cancel := corio.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+			defer cancel()
+			if err := c.front.LeaveHost(lctx, u.Host, e); err != nil && ctx.Err() == nil {
+				c.fail(fmt.Errorf("crawl: frontier: %w", err))
+			}
+		}()
+	}
+	if err := c.waitTurn(ctx, u.Host); err != nil {
+		return
+	}
+	page, links := c.fetch(ctx, e, u)
+	if ctx.Err() != nil {
+		return // stopped with the crawl: not a page's outcome
+	}
+	c.report(ctx, e, &page, links)
+}
+
+// report counts a page, calls the callbacks, and gives the frontier its
+// outcome with the links to follow.
+func (c *crawler) report(ctx context.Context, e Entry, page *Page, links []*url.URL) {
+	c.sum.Pages++
+	c.sum.Bytes += page.Bytes
+	if page.Truncated != "" {
+		c.sum.Truncated++
+	}
+	outcome := Failed
+	if page.OK() {
+		c.sum.OK++
+		outcome = Fetched
+	} else {
+		c.sum.Failed++
+	}
+	if c.onPage != nil {
+		c.onPage(ctx, page)
+	}
+	c.done(ctx, e, outcome, c.follow(links, e.Depth+1))
+	if c.cfg.Progress != nil {
+		c.cfg.Progress(c.sum.Pages, c.known)
+	}
+}
+
+// done ends e's lease with the frontier: even when the crawl is being
+// stopped, since e was reported and must not be fetched again.
+func (c *crawler) done(ctx context.Context, e Entry, o Outcome, found []Entry) {
+	dctx, cancel := corio.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	defer cancel()
+	admitted, err := c.front.Done(dctx, e, o, found)
+	if err != nil {
+		c.fail(fmt.Errorf("crawl: frontier: %w", err))
+		return
+	}
+	delete(c.leased, e)
+	c.known += admitted
+}
+
+// follow returns the links the crawl follows, at depth: on its hosts
+// (unless AnyHost), through the URL filters, and not disallowed by a
+// robots.txt known already.
+func (c *crawler) follow(links []*url.URL, depth int) []Entry {
+	var found []Entry
+	for _, l := range links {
+		if !c.cfg.AnyHost && !c.hosts[l.Host] {
+			continue
+		}
+		s := l.String()
+		if !c.cfg.followed(s) {
+			continue
+		}
+		if rules := c.robots[origin(l)]; !c.cfg.IgnoreRobots && rules != nil && rules.ready.IsSet() && !rules.allow(l) {
+			c.countDisallowed(s)
+			continue
+		}
+		found = append(found, Entry{URL: s, Depth: depth})
+	}
+	return found
+}
+
+// waitTurn waits until a fetch from host may start under Delay, and books
+// the next turn.
+func (c *crawler) waitTurn(ctx context.Context, host string) error {
+	if c.cfg.Delay <= 0 {
+		return nil
+	}
+	now := corio.Now(ctx)
+	turn := c.nextStart[host]
+	if !turn.After(now) {
+		c.nextStart[host] = now.Add(c.cfg.Delay)
+		return nil
+	}
+	c.nextStart[host] = turn.Add(c.cfg.Delay)
+	return corio.Sleep(ctx, turn.Sub(now))
+}

@@ -1,0 +1,179 @@
+package crawl
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/corio-go/corio"
+)
+
+// fetch gets a page, retrying after network errors and 5xx answers, and
+// returns it with the links of its body if it is HTML and its depth is
+// below Depth. The OnHTML rules have been run on it.
+func (c *crawler) fetch(ctx context.Context, e Entry, u *url.URL) (Page, []*url.URL) {
+	page := Page{URL: e.URL, Depth: e.Depth}
+	start := corio.Now(ctx)
+	var a attempt
+	for n := 0; ; n++ {
+		var err error
+		a, err = c.get(ctx, u, e.Depth < c.cfg.Depth)
+		page.Status, page.Bytes, page.Truncated = a.status, a.n, a.cut
+		page.Header, page.Body = a.header, a.body
+		page.setError(err)
+		// Retried: a 5xx, and a network error, before the response or
+		// in its body; not a 4xx, nor a redirect the crawl does not
+		// follow, which another try would not change.
+		failed := a.status >= 500 || err != nil && a.status < 400 && !errors.Is(err, errNotFollowed)
+		retry := failed && n < c.cfg.Retries && ctx.Err() == nil
+		if !retry {
+			break
+		}
+		if corio.Sleep(ctx, c.cfg.Backoff<<n) != nil {
+			break
+		}
+	}
+	page.MS = float64(corio.Now(ctx).Sub(start)) / float64(time.Millisecond)
+	for _, l := range a.links {
+		page.Links = append(page.Links, l.String())
+	}
+	if a.doc != nil {
+		for _, r := range c.rules {
+			for _, el := range r.sel.MatchAll(a.doc) {
+				r.do(ctx, &page, el)
+			}
+		}
+	}
+	return page, a.links
+}
+
+// An attempt is what one try at a page got.
+type attempt struct {
+	status int
+	n      int64 // bytes of the body read
+	header http.Header
+	body   []byte     // if kept
+	doc    *html.Node // if parsed, for OnHTML
+	links  []*url.URL
+	cut    string // what of the page was cut at the crawl's bounds ("": nothing)
+}
+
+// get makes one attempt at a page: its status, header, body (counted,
+// kept if asked) and, if wanted, its links.
+func (c *crawler) get(ctx context.Context, u *url.URL, wantLinks bool) (a attempt, err error) {
+	if c.cfg.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = corio.WithTimeout(ctx, c.cfg.Timeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "", nil)
+	if err != nil {
+		return a, err
+	}
+	req.URL, req.Host = u, u.Host // u is this task's own: the request may hold it
+	c.setHeader(req)
+	resp, err := c.pages.Do(req)
+	if err != nil {
+		return a, err
+	}
+	defer resp.Body.Close()
+	a.status, a.header = resp.StatusCode, resp.Header
+	// Bounded by what it gives, decompressed, not by what the wire
+	// carries: a small gzip response may unpack to gigabytes.
+	body := &boundedReader{r: resp.Body, left: c.cfg.maxBody()}
+	html := isHTML(resp.Header.Get("Content-Type"))
+	var linksCut bool
+	switch {
+	case c.cfg.KeepBody || html && len(c.rules) > 0:
+		a.body, err = io.ReadAll(body)
+		a.n = body.n
+		if html && len(c.rules) > 0 {
+			a.doc, a.links, linksCut = parseHTML(resp.Request.URL, a.body, wantLinks, c.cfg.maxLinks())
+		} else if html && wantLinks {
+			a.links, linksCut = extractLinks(resp.Request.URL, bytes.NewReader(a.body), c.cfg.maxLinks())
+		}
+		if !c.cfg.KeepBody {
+			a.body = nil
+		}
+	default:
+		if wantLinks && html {
+			a.links, linksCut = extractLinks(resp.Request.URL, body, c.cfg.maxLinks())
+		}
+		_, err = io.Copy(io.Discard, body)
+		a.n = body.n
+	}
+	a.cut = c.cut(body.cut, linksCut)
+	if err != nil {
+		return a, fmt.Errorf("reading the body: %w", err)
+	}
+	if resp.StatusCode >= 400 {
+		return a, fmt.Errorf("%s", resp.Status)
+	}
+	return a, nil
+}
+
+// setHeader puts the crawl's header fields on a request.
+func (c *crawler) setHeader(req *http.Request) {
+	for k, vs := range c.cfg.Header {
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	req.Header.Set("User-Agent", c.cfg.userAgent())
+}
+
+// cut says what of a page was cut at the crawl's bounds, or "".
+func (c *crawler) cut(body, links bool) string {
+	var parts []string
+	if body {
+		parts = append(parts, fmt.Sprintf("body over %d bytes, the rest not read", c.cfg.maxBody()))
+	}
+	if links {
+		parts = append(parts, fmt.Sprintf("over %d links, the rest not followed", c.cfg.maxLinks()))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// boundedReader reads at most left bytes of r, then reports the end, and
+// whether r had more (cut).
+type boundedReader struct {
+	r    io.Reader
+	left int64
+	n    int64 // bytes read
+	cut  bool  // r had more than the bound
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		if !b.cut {
+			var probe [1]byte
+			m, _ := io.ReadFull(b.r, probe[:])
+			b.cut = m > 0
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	b.left -= int64(n)
+	return n, err
+}
+
+// isHTML reports whether a Content-Type is HTML (or missing: sniffing is
+// the tokenizer's job then).
+func isHTML(contentType string) bool {
+	if contentType == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "text/html" || mt == "application/xhtml+xml")
+}
