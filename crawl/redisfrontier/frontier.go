@@ -1,0 +1,356 @@
+package redisfrontier
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"crypto/rand"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/crawl"
+)
+
+// Defaults of Options.
+const (
+	DefaultLease = 30 * time.Second
+	DefaultPoll  = 100 * time.Millisecond
+)
+
+// Options say which crawl of which Redis to join, and how.
+type Options struct {
+	URL    string        // redis://[:PASSWORD@]HOST:PORT/DB, or rediss:// for TLS
+	Crawl  string        // the crawl's name: letters, digits, '.', '_', '-', at most 100
+	Worker string        // this worker's name in the status ("": host-PID-random)
+	Lease  time.Duration // how long a URL taken stays this worker's without a renewal (0: DefaultLease)
+	Poll   time.Duration // how often a worker with nothing to fetch asks again (0: DefaultPoll)
+}
+
+// ErrUnreachable is what Open returns, wrapped, when the Redis server
+// does not answer.
+var ErrUnreachable = errors.New("Redis does not answer")
+
+var crawlName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+
+// A Frontier is a crawl kept in Redis, shared by every worker that opens
+// it with the same name; see the package doc. It is a crawl.Frontier for
+// the tasks of one hub; Open and Close may be called from anywhere.
+type Frontier struct {
+	rdb    *redis.Client
+	opts   Options
+	keys   keys
+	worker string
+	max    int
+	mine   map[string]struct{} // entries leased to this worker
+	slots  map[string]string   // entry → the key of the host slot it holds
+	change corio.Event         // set when this worker ends a lease: Take may find the crawl over
+}
+
+// keys are the crawl's, all with one hash tag, so that a Redis Cluster
+// keeps them on one node (the scripts need that).
+type keys struct {
+	prefix                               string
+	settings, hosts, seen, queue, leases string
+	owners, admitted, stats, workers     string
+}
+
+func newKeys(name string) keys {
+	p := "corio:crawl:{" + name + "}:"
+	return keys{
+		prefix: p, settings: p + "settings", hosts: p + "hosts", seen: p + "seen", queue: p + "queue",
+		leases: p + "leases", owners: p + "owners", admitted: p + "admitted", stats: p + "stats", workers: p + "workers",
+	}
+}
+
+func (k keys) host(h string) string { return k.prefix + "host:" + h }
+
+// Open connects to the Redis of opts.URL and returns the frontier of the
+// crawl opts.Crawl; the crawl itself is joined (or started) by the
+// crawler's call to its Open. A bad URL or name, or a Redis that does not
+// answer (ErrUnreachable) within ten seconds, is an error. It may be
+// called from any goroutine: in a task, it waits cooperatively.
+func Open(ctx context.Context, opts Options) (*Frontier, error) {
+	ropts, err := parseURL(opts.URL)
+	if err != nil {
+		return nil, err
+	}
+	if !crawlName.MatchString(opts.Crawl) {
+		return nil, fmt.Errorf("crawl name %q: want 1 to 100 letters, digits, '.', '_' or '-'", opts.Crawl)
+	}
+	if opts.Lease < 0 || opts.Poll < 0 {
+		return nil, fmt.Errorf("lease %v and poll %v must not be negative", opts.Lease, opts.Poll)
+	}
+	if opts.Lease == 0 {
+		opts.Lease = DefaultLease
+	}
+	if opts.Lease < 100*time.Millisecond {
+		return nil, fmt.Errorf("lease %v: at least 100ms, to be renewed in time", opts.Lease)
+	}
+	if opts.Poll == 0 {
+		opts.Poll = DefaultPoll
+	}
+	worker := opts.Worker
+	if worker == "" {
+		worker = defaultWorkerName()
+	}
+	if strings.ContainsAny(worker, " :") {
+		return nil, fmt.Errorf("worker name %q: no spaces or colons", worker)
+	}
+	ropts.DialTimeout = 10 * time.Second
+	if err := ping(ctx, *ropts); err != nil {
+		return nil, fmt.Errorf("%w at %s: %v", ErrUnreachable, redacted(opts.URL), err)
+	}
+	rdb := redis.NewClient(ropts)
+	return &Frontier{rdb: rdb, opts: opts, keys: newKeys(opts.Crawl), worker: worker, mine: map[string]struct{}{}, slots: map[string]string{}}, nil
+}
+
+// ping asks the server once, without the retries a crawl's calls have:
+// a Redis that is not there is a mistake to report at once.
+func ping(ctx context.Context, o redis.Options) error {
+	o.MaxRetries, o.DialerRetries, o.PoolSize = -1, 1, 1
+	rdb := redis.NewClient(&o)
+	defer rdb.Close()
+	_, err := call(ctx, func(ctx context.Context) (string, error) { return rdb.Ping(ctx).Result() })
+	return err
+}
+
+// parseURL reads a Redis URL, saying what a good one looks like.
+func parseURL(raw string) (*redis.Options, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "redis" && u.Scheme != "rediss" || u.Host == "" {
+		return nil, fmt.Errorf("frontier %q: want redis://HOST:PORT/DB (or rediss:// for TLS)", raw)
+	}
+	o, err := redis.ParseURL(raw)
+	if err != nil {
+		return nil, fmt.Errorf("frontier %q: %v", redacted(raw), err)
+	}
+	return o, nil
+}
+
+// redacted is a Redis URL without its password.
+func redacted(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return raw
+}
+
+func defaultWorkerName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "worker"
+	}
+	host = strings.NewReplacer(" ", "_", ":", "_").Replace(host)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), rand.Text()[:6])
+}
+
+// Worker is this worker's name in the crawl's status.
+func (f *Frontier) Worker() string { return f.worker }
+
+// Close closes the connections to Redis. The crawl stays in Redis.
+func (f *Frontier) Close() error { return f.rdb.Close() }
+
+// call runs a Redis call: off the hub's goroutine (corio.Blocking) in a
+// task, as it is elsewhere. No Redis call blocks a hub.
+func call[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
+	if corio.InTask(ctx) == nil {
+		return corio.Blocking(ctx, fn)
+	}
+	return fn(ctx)
+}
+
+func (f *Frontier) Open(ctx context.Context, s crawl.Settings, seeds []crawl.Entry) ([]string, int, error) {
+	settings, err := json.Marshal(s)
+	if err != nil {
+		return nil, 0, err
+	}
+	f.max = s.Max
+	var hosts []string
+	for _, e := range seeds {
+		if u, err := url.Parse(e.URL); err == nil {
+			hosts = append(hosts, u.Host)
+		}
+	}
+	args := []any{string(settings), s.Max, len(hosts)}
+	for _, h := range hosts {
+		args = append(args, h)
+	}
+	for _, e := range seeds {
+		args = append(args, encode(e))
+	}
+	k := f.keys
+	res, err := call(ctx, func(ctx context.Context) ([]any, error) {
+		return openScript.Run(ctx, f.rdb, []string{k.settings, k.hosts, k.seen, k.queue, k.admitted}, args...).Slice()
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	switch res[0] {
+	case "nocrawl":
+		return nil, 0, fmt.Errorf("%w: %q", crawl.ErrNoCrawl, f.opts.Crawl)
+	case "settings":
+		return nil, 0, fmt.Errorf("%w: %q has %s, this worker %s", crawl.ErrSettings, f.opts.Crawl, res[1], settings)
+	}
+	var all []string
+	for _, h := range res[2].([]any) {
+		all = append(all, h.(string))
+	}
+	return all, int(res[1].(int64)), nil
+}
+
+func (f *Frontier) Take(ctx context.Context, n int) ([]crawl.Entry, bool, error) {
+	k := f.keys
+	for {
+		res, err := call(ctx, func(ctx context.Context) ([]any, error) {
+			return takeScript.Run(ctx, f.rdb, []string{k.queue, k.leases, k.owners, k.workers}, n, f.opts.Lease.Milliseconds(), f.worker).Slice()
+		})
+		if err != nil {
+			return nil, false, err
+		}
+		if len(res) > 2 {
+			taken := make([]crawl.Entry, 0, len(res)-2)
+			for _, r := range res[2:] {
+				s := r.(string)
+				e, err := decode(s)
+				if err != nil {
+					// Not one of ours: leave it leased, to expire, and say so.
+					return nil, false, err
+				}
+				f.mine[s] = struct{}{}
+				taken = append(taken, e)
+			}
+			return taken, false, nil
+		}
+		if res[0].(int64) == 1 {
+			return nil, true, nil
+		}
+		f.change.Clear()
+		wctx, cancel := corio.WithTimeout(ctx, f.opts.Poll)
+		err = f.change.Wait(wctx)
+		cancel()
+		if ctx.Err() != nil {
+			return nil, false, ctx.Err()
+		}
+	}
+}
+
+func (f *Frontier) Done(ctx context.Context, e crawl.Entry, o crawl.Outcome, found []crawl.Entry) (int, error) {
+	entry := encode(e)
+	args := make([]any, 0, 4+len(found))
+	args = append(args, entry, o.String(), f.worker, f.max)
+	for _, fe := range found {
+		args = append(args, encode(fe))
+	}
+	k := f.keys
+	n, err := call(ctx, func(ctx context.Context) (int64, error) {
+		return doneScript.Run(ctx, f.rdb, []string{k.leases, k.owners, k.stats, k.seen, k.queue, k.admitted}, args...).Int64()
+	})
+	if err != nil {
+		return 0, err
+	}
+	delete(f.mine, entry)
+	f.change.Set()
+	return int(n), nil
+}
+
+func (f *Frontier) Release(ctx context.Context, entries []crawl.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	args := []any{f.worker}
+	for _, e := range entries {
+		args = append(args, encode(e))
+	}
+	k := f.keys
+	_, err := call(ctx, func(ctx context.Context) (int64, error) {
+		return releaseScript.Run(ctx, f.rdb, []string{k.leases, k.owners, k.queue}, args...).Int64()
+	})
+	if err != nil {
+		return err
+	}
+	for _, a := range args[1:] {
+		delete(f.mine, a.(string))
+	}
+	f.change.Set()
+	return nil
+}
+
+func (f *Frontier) EnterHost(ctx context.Context, host string, limit int, e crawl.Entry) error {
+	key, entry := f.keys.host(host), encode(e)
+	wait := 5 * time.Millisecond
+	for {
+		ok, err := call(ctx, func(ctx context.Context) (int64, error) {
+			return enterHostScript.Run(ctx, f.rdb, []string{key}, limit, f.opts.Lease.Milliseconds(), entry).Int64()
+		})
+		if err != nil {
+			return err
+		}
+		if ok == 1 {
+			f.slots[entry] = key
+			return nil
+		}
+		if err := corio.Sleep(ctx, wait); err != nil {
+			return err
+		}
+		wait = min(2*wait, f.opts.Poll)
+	}
+}
+
+func (f *Frontier) LeaveHost(ctx context.Context, host string, e crawl.Entry) error {
+	key, entry := f.keys.host(host), encode(e)
+	delete(f.slots, entry)
+	_, err := call(ctx, func(ctx context.Context) (int64, error) { return f.rdb.ZRem(ctx, key, entry).Result() })
+	return err
+}
+
+// Keep renews this worker's leases and host slots three times per lease
+// until ctx ends. It stops the crawl (returns an error) when a renewal
+// fails: the leases will expire, and other workers take the URLs.
+func (f *Frontier) Keep(ctx context.Context) error {
+	for {
+		if err := corio.Sleep(ctx, f.opts.Lease/3); err != nil {
+			return nil
+		}
+		if err := f.renew(ctx); err != nil && ctx.Err() == nil {
+			return fmt.Errorf("renewing leases: %w", err)
+		}
+	}
+}
+
+func (f *Frontier) renew(ctx context.Context) error {
+	k := f.keys
+	keys := []string{k.leases, k.owners, k.workers}
+	args := []any{f.worker, f.opts.Lease.Milliseconds(), len(f.mine)}
+	for entry := range f.mine {
+		args = append(args, entry)
+	}
+	for entry, key := range f.slots {
+		keys = append(keys, key)
+		args = append(args, entry)
+	}
+	_, err := call(ctx, func(ctx context.Context) (int64, error) {
+		return renewScript.Run(ctx, f.rdb, keys, args...).Int64()
+	})
+	return err
+}
+
+// encode is an entry as the crawl stores it: "DEPTH URL".
+func encode(e crawl.Entry) string { return strconv.Itoa(e.Depth) + " " + e.URL }
+
+func decode(s string) (crawl.Entry, error) {
+	d, u, ok := strings.Cut(s, " ")
+	depth, err := strconv.Atoi(d)
+	if !ok || err != nil || depth < 0 || u == "" {
+		return crawl.Entry{}, fmt.Errorf("entry %q in the crawl's queue is not \"DEPTH URL\"", s)
+	}
+	return crawl.Entry{URL: u, Depth: depth}, nil
+}
