@@ -167,6 +167,8 @@ func TestUserAgentAndHeader(t *testing.T) {
 		t.Errorf("crawled %q, %d disallowed; want / and /open, 1 disallowed", paths, sum.Disallowed)
 	}
 	want := map[string]string{"/robots.txt": "special yes", "/": "special yes", "/open": "special yes"}
+	mu.Lock()
+	defer mu.Unlock()
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("requests %v, want %v", got, want)
 	}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +25,7 @@ type crawlOptions struct {
 	sequential bool
 	compare    bool
 	asJSON     bool
+	shared     sharedCrawl // --frontier and what goes with it
 }
 
 // runCrawl is `corio crawl`: the seed's concurrent crawler as a tool.
@@ -50,6 +53,9 @@ func crawlCommand(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader
 		fmt.Fprintln(stderr, "Usage: corio crawl [flags] [URL...]")
 		fmt.Fprintln(stderr, "\nFetches the URLs (and, with --depth, the pages they link to) concurrently.")
 		fmt.Fprintln(stderr, "With no URL at all it crawls a built-in demo site on loopback, with --compare.")
+		fmt.Fprintln(stderr, "\nWith --frontier redis://HOST:PORT/DB --crawl NAME, any number of processes, on any")
+		fmt.Fprintln(stderr, "machines, share one crawl: the first given URLs starts it, one given none joins it,")
+		fmt.Fprintln(stderr, "each prints its own pages; --status prints the whole crawl's progress.")
 		fmt.Fprintln(stderr, "\nFlags:")
 		fs.PrintDefaults()
 	}
@@ -66,9 +72,22 @@ func crawlCommand(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader
 	fs.BoolVar(&o.cfg.AnyHost, "any-host", false, "follow links (and redirects) to other hosts too")
 	fs.Int64Var(&o.cfg.MaxBody, "max-body", crawl.DefaultMaxBody, "read at most this many `bytes` of a page, decompressed; a page cut there is reported truncated")
 	fs.IntVar(&o.cfg.MaxLinks, "max-links", crawl.DefaultMaxLinks, "take at most this many links from one page; a page cut there is reported truncated")
+	fs.DurationVar(&o.cfg.Delay, "delay", 0, "wait this long between the starts of two fetches from one host")
+	fs.StringVar(&o.cfg.UserAgent, "user-agent", crawl.UserAgent, "the User-Agent sent, and the name robots.txt is read for")
+	fs.Func("allow", "follow only links whose URL matches this `REGEXP` (repeatable: one of them)", func(v string) error {
+		re, err := regexp.Compile(v)
+		o.cfg.Allow = append(o.cfg.Allow, re)
+		return err
+	})
+	fs.Func("deny", "follow no link whose URL matches this `REGEXP` (repeatable)", func(v string) error {
+		re, err := regexp.Compile(v)
+		o.cfg.Deny = append(o.cfg.Deny, re)
+		return err
+	})
 	fs.BoolVar(&o.sequential, "sequential", false, "fetch one page at a time: the seed's synchronous baseline")
 	fs.BoolVar(&o.compare, "compare", false, "crawl concurrently, then sequentially, and print the speed-up")
 	fs.BoolVar(&o.asJSON, "json", false, "print a JSON object per page and one per summary")
+	o.shared.flags(fs)
 	urls, err := parseInterspersed(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -82,6 +101,12 @@ func crawlCommand(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader
 	if o.sequential && o.compare {
 		return fmt.Errorf("%w: crawl: --sequential and --compare exclude each other", errUsage)
 	}
+	if err := o.shared.check(o, len(urls) > 0 || o.input != ""); err != nil {
+		return fmt.Errorf("%w: crawl: %v", errUsage, err)
+	}
+	if o.shared.status || o.shared.drop {
+		return o.shared.admin(ctx, stdout, o.asJSON)
+	}
 	for _, u := range urls {
 		if _, err := crawl.ParseSeed(u); err != nil {
 			return fmt.Errorf("%w: crawl: %v", errUsage, err)
@@ -94,7 +119,11 @@ func crawlCommand(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader
 		}
 		urls = append(urls, more...)
 	}
-	if len(urls) == 0 {
+	if len(urls) == 0 && o.shared.url != "" {
+		// Joining a shared crawl: its URLs are in the frontier, and its
+		// settings too, unless some are given.
+		o.shared.adopt = !slices.ContainsFunc(settingFlags, func(name string) bool { return flagSet(fs, name) })
+	} else if len(urls) == 0 {
 		if o.input != "" {
 			return fmt.Errorf("%w: crawl: %s holds no URL", errUsage, o.input)
 		}
@@ -145,6 +174,14 @@ func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOption
 	var sums []crawl.Summary
 	failed := 0
 	err := corio.Run(ctx, func(ctx context.Context) error {
+		if o.shared.url != "" {
+			f, err := o.shared.open(ctx, stderr, &modes[0].cfg) // one mode: --compare is refused
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			modes[0].cfg.Frontier = f
+		}
 		for _, m := range modes {
 			label := ""
 			if o.compare {
@@ -167,8 +204,11 @@ func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOption
 		}
 		return nil
 	})
-	if errors.Is(err, errInterrupted) {
+	if errors.Is(err, errInterrupted) || errors.Is(err, errUsage) {
 		return err
+	}
+	if errors.Is(err, crawl.ErrSettings) || errors.Is(err, crawl.ErrNoCrawl) {
+		return fmt.Errorf("%w: %v", errUsage, err) // crawl.Crawl names itself
 	}
 	if err != nil {
 		return fmt.Errorf("crawl: %w", err)

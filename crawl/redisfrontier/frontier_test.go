@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -15,7 +14,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/corio-go/corio"
-	"github.com/corio-go/corio/chttp"
 	"github.com/corio-go/corio/crawl"
 	"github.com/corio-go/corio/crawl/redisfrontier"
 	"github.com/corio-go/corio/internal/fixture/demosite"
@@ -23,65 +21,16 @@ import (
 	"github.com/corio-go/corio/internal/fixture/redisserver"
 )
 
-// countingSite serves site with net/http on loopback and counts the
-// requests per path.
-type countingSite struct {
-	base string
-	mu   sync.Mutex
-	hits map[string]int
-}
-
-func startSite(t *testing.T, site demosite.Site) *countingSite {
+// startSite serves site, counting the requests per path, until the test
+// ends.
+func startSite(t *testing.T, site demosite.Site, each func(path string) func()) *demosite.Counted {
 	t.Helper()
-	cs := &countingSite{hits: map[string]int{}}
-	h := site.Handler()
-	cs.base = serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cs.mu.Lock()
-		cs.hits[r.URL.Path]++
-		cs.mu.Unlock()
-		h.ServeHTTP(w, r)
-	}))
-	return cs
-}
-
-// serve serves h on a chttp.Server of one hub of its own (the demo site's
-// handler sleeps cooperatively) on loopback, and returns its base URL.
-func serve(t *testing.T, h http.Handler) string {
-	t.Helper()
-	srv := &chttp.Server{Addr: "127.0.0.1:0", Hubs: 1, Handler: h}
-	if err := srv.Start(); err != nil {
+	cs, err := demosite.StartCounted(site, each)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
-	return "http://" + srv.ListenAddr().String()
-}
-
-// pages returns the paths fetched but robots.txt, sorted, and those
-// fetched more than once.
-func (cs *countingSite) pages() (all, twice []string) {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	for p, n := range cs.hits {
-		if p == "/robots.txt" {
-			continue
-		}
-		all = append(all, p)
-		if n > 1 {
-			twice = append(twice, p)
-		}
-	}
-	slices.Sort(all)
-	slices.Sort(twice)
-	return all, twice
-}
-
-func sitePaths(site demosite.Site) []string {
-	paths := []string{"/"}
-	for n := 1; n <= site.Pages; n++ {
-		paths = append(paths, fmt.Sprintf("/p/%d", n))
-	}
-	slices.Sort(paths)
-	return paths
+	t.Cleanup(func() { cs.Close() })
+	return cs
 }
 
 func open(t *testing.T, ctx context.Context, url, name, worker string, lease time.Duration) *redisfrontier.Frontier {
@@ -100,7 +49,7 @@ func TestTwoWorkersShareACrawl(t *testing.T) {
 	leakcheck.Check(t)
 	url := redisserver.Start(t)
 	site := demosite.Site{Pages: 200, Fanout: 5, Size: 100}
-	cs := startSite(t, site)
+	cs := startSite(t, site, nil)
 	var status redisfrontier.Status
 	var sums [2]crawl.Summary
 	err := corio.Run(context.Background(), func(ctx context.Context) error {
@@ -110,7 +59,7 @@ func TestTwoWorkersShareACrawl(t *testing.T) {
 			cfg := crawl.Config{Concurrency: 8, Depth: 10, Frontier: f}
 			var seeds []string
 			if i == 0 {
-				seeds = []string{cs.base + "/"}
+				seeds = []string{cs.Base + "/"}
 			} else {
 				// The second joins once the crawl exists.
 				for {
@@ -136,8 +85,8 @@ func TestTwoWorkersShareACrawl(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, twice := cs.pages()
-	if !slices.Equal(all, sitePaths(site)) || len(twice) > 0 {
+	all, twice := cs.Pages()
+	if !slices.Equal(all, site.Paths()) || len(twice) > 0 {
 		t.Errorf("fetched %d paths (%d twice: %q), want the site's %d once", len(all), len(twice), twice, site.Pages+1)
 	}
 	if sums[0].Pages+sums[1].Pages != site.Pages+1 || sums[1].Pages == 0 {
@@ -168,7 +117,7 @@ func TestMaxAndDepthAcrossWorkers(t *testing.T) {
 		{"max 20", 10, 20, 20},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cs := startSite(t, site)
+			cs := startSite(t, site, nil)
 			var status redisfrontier.Status
 			err := corio.Run(context.Background(), func(ctx context.Context) error {
 				g := corio.NewGroup()
@@ -177,7 +126,7 @@ func TestMaxAndDepthAcrossWorkers(t *testing.T) {
 					f := open(t, ctx, url, name, fmt.Sprintf("w%d", i), time.Second)
 					cfg := crawl.Config{Concurrency: 2, Depth: tc.depth, Max: tc.max, Frontier: f}
 					g.Spawn(ctx, func(ctx context.Context) error {
-						_, err := crawl.Crawl(ctx, cfg, []string{cs.base + "/"}, nil) // each seeds: admitted once
+						_, err := crawl.Crawl(ctx, cfg, []string{cs.Base + "/"}, nil) // each seeds: admitted once
 						return err
 					})
 				}
@@ -191,7 +140,7 @@ func TestMaxAndDepthAcrossWorkers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			all, twice := cs.pages()
+			all, twice := cs.Pages()
 			if int64(len(all)) != tc.want || len(twice) > 0 || status.Fetched != tc.want || !status.Finished {
 				t.Errorf("fetched %d pages (%q twice), status %+v; want %d", len(all), twice, status, tc.want)
 			}
@@ -206,17 +155,17 @@ func TestPerHostAcrossWorkers(t *testing.T) {
 	site := demosite.Site{Pages: 12, Fanout: 12, Latency: 5 * time.Millisecond, Size: 10}
 	var mu sync.Mutex
 	running, most := 0, 0
-	h := site.Handler()
-	base := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	cs := startSite(t, site, func(string) func() {
 		mu.Lock()
 		running++
 		most = max(most, running)
 		mu.Unlock()
-		h.ServeHTTP(w, r)
-		mu.Lock()
-		running--
-		mu.Unlock()
-	}))
+		return func() {
+			mu.Lock()
+			running--
+			mu.Unlock()
+		}
+	})
 	var pages int
 	err := corio.Run(context.Background(), func(ctx context.Context) error {
 		g := corio.NewGroup()
@@ -224,7 +173,7 @@ func TestPerHostAcrossWorkers(t *testing.T) {
 			f := open(t, ctx, url, "perhost", fmt.Sprintf("w%d", i), time.Second)
 			cfg := crawl.Config{Concurrency: 4, Depth: 1, PerHost: 1, IgnoreRobots: true, Frontier: f}
 			g.Spawn(ctx, func(ctx context.Context) error {
-				sum, err := crawl.Crawl(ctx, cfg, []string{base + "/"}, nil)
+				sum, err := crawl.Crawl(ctx, cfg, []string{cs.Base + "/"}, nil)
 				pages += sum.Pages
 				return err
 			})
