@@ -78,9 +78,10 @@ func Crawl(ctx context.Context, cfg Config, seeds []string, onPage func(ctx cont
 	c.known = admitted
 	start := corio.Now(ctx)
 	err = c.run(ctx)
-	if len(c.leased) > 0 {
+	if err != nil || len(c.leased) > 0 {
 		// Stopped: what was taken and not fetched goes back, for the next
-		// worker or run. Not with ctx, which has ended.
+		// worker or run (and what the frontier took ahead for this one).
+		// Not with ctx, which has ended.
 		rctx, cancel := corio.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 		unfinished := make([]Entry, 0, len(c.leased))
 		for e := range c.leased {

@@ -133,8 +133,8 @@ func TestSharedCrawlSurvivesAKilledWorker(t *testing.T) {
 	}
 	victim.wait(t)
 	held := heldBy(t, rdb, "kill", "w2", cs.Base)
-	if len(held) == 0 || len(held) > 8 {
-		t.Fatalf("the killed worker held %d URLs (%q); want 1 to 8", len(held), held)
+	if len(held) == 0 || len(held) > 8+16 { // its fetches, and what its frontier took ahead
+		t.Fatalf("the killed worker held %d URLs (%q); want 1 to 24", len(held), held)
 	}
 	for _, w := range []*worker{first, third} {
 		if status := w.wait(t); status != 0 {
@@ -153,7 +153,7 @@ func TestSharedCrawlSurvivesAKilledWorker(t *testing.T) {
 	reported := append(first.reported(t, cs.Base), third.reported(t, cs.Base)...)
 	for _, p := range held {
 		if !slices.Contains(reported, p) {
-			t.Errorf("%s, held by the killed worker, was not fetched again", p)
+			t.Errorf("%s, held by the killed worker, was not fetched by the others", p)
 		}
 	}
 	t.Logf("%d pages; the killed worker held %d, %d were fetched twice", len(all), len(held), len(twice))

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,8 +52,13 @@ type Frontier struct {
 	worker string
 	max    int
 	mine   map[string]struct{} // entries leased to this worker
-	slots  map[string]string   // entry → the key of the host slot it holds
-	change corio.Event         // set when this worker ends a lease: Take may find the crawl over
+	ahead  []crawl.Entry       // of those, taken ahead of the crawler's asking
+
+	pending  []*doneRequest    // pages ended, waiting for the batch in flight
+	flushing bool              // a batch is in flight
+	batches  int               // sent, for the tests
+	slots    map[string]string // entry → the key of the host slot it holds
+	change   corio.Event       // set when this worker ends a lease: Take may find the crawl over
 }
 
 // keys are the crawl's, all with one hash tag, so that a Redis Cluster
@@ -207,11 +213,25 @@ func (f *Frontier) Open(ctx context.Context, s crawl.Settings, seeds []crawl.Ent
 	return all, int(res[1].(int64)), nil
 }
 
+// takeAhead is how many entries a take asks for at least: those the
+// crawler did not ask for wait, leased, for its next takes, so that a
+// crawl that frees one slot at a time does not cost a call per page.
+const takeAhead = 16
+
+// Take serves entries taken ahead first; it asks Redis only when there
+// are none.
 func (f *Frontier) Take(ctx context.Context, n int) ([]crawl.Entry, bool, error) {
+	if len(f.ahead) > 0 {
+		k := min(n, len(f.ahead))
+		taken := slices.Clone(f.ahead[:k])
+		f.ahead = f.ahead[k:]
+		return taken, false, nil
+	}
 	k := f.keys
+	want := max(n, takeAhead)
 	for {
 		res, err := call(ctx, func(ctx context.Context) ([]any, error) {
-			return takeScript.Run(ctx, f.rdb, []string{k.queue, k.leases, k.owners, k.workers}, n, f.opts.Lease.Milliseconds(), f.worker).Slice()
+			return takeScript.Run(ctx, f.rdb, []string{k.queue, k.leases, k.owners, k.workers}, want, f.opts.Lease.Milliseconds(), f.worker).Slice()
 		})
 		if err != nil {
 			return nil, false, err
@@ -228,6 +248,10 @@ func (f *Frontier) Take(ctx context.Context, n int) ([]crawl.Entry, bool, error)
 				f.mine[s] = struct{}{}
 				taken = append(taken, e)
 			}
+			if len(taken) > n {
+				f.ahead = append(f.ahead[:0], taken[n:]...)
+				taken = taken[:n]
+			}
 			return taken, false, nil
 		}
 		if res[0].(int64) == 1 {
@@ -243,26 +267,77 @@ func (f *Frontier) Take(ctx context.Context, n int) ([]crawl.Entry, bool, error)
 	}
 }
 
+// Done records pages in batches: while one batch's call is on its way,
+// the pages that end meanwhile wait and go together in the next (group
+// commit), so that under load a call carries many pages, and a page alone
+// waits for no timer.
 func (f *Frontier) Done(ctx context.Context, e crawl.Entry, o crawl.Outcome, found []crawl.Entry) (int, error) {
-	entry := encode(e)
-	args := make([]any, 0, 4+len(found))
-	args = append(args, entry, o.String(), f.worker, f.max)
-	for _, fe := range found {
-		args = append(args, encode(fe))
+	r := &doneRequest{entry: encode(e), outcome: o.String(), found: make([]string, len(found))}
+	for i, fe := range found {
+		r.found[i] = encode(fe)
 	}
-	k := f.keys
-	n, err := call(ctx, func(ctx context.Context) (int64, error) {
-		return doneScript.Run(ctx, f.rdb, []string{k.leases, k.owners, k.stats, k.seen, k.queue, k.admitted}, args...).Int64()
-	})
-	if err != nil {
-		return 0, err
+	f.pending = append(f.pending, r)
+	if f.flushing {
+		if err := r.done.Wait(ctx); err != nil {
+			return 0, err // r is recorded all the same, with its batch
+		}
+	} else {
+		f.flush(ctx)
 	}
-	delete(f.mine, entry)
-	f.change.Set()
-	return int(n), nil
+	return r.admitted, r.err
 }
 
+// A doneRequest is a page's outcome waiting for its batch.
+type doneRequest struct {
+	entry, outcome string
+	found          []string
+	admitted       int
+	err            error
+	done           corio.Event
+}
+
+// flush sends batches of pages until none waits. Its calls run on a
+// context of their own: the pages of others ride on them.
+func (f *Frontier) flush(ctx context.Context) {
+	f.flushing = true
+	defer func() { f.flushing = false }()
+	fctx, cancel := corio.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
+	defer cancel()
+	k := f.keys
+	for len(f.pending) > 0 {
+		batch := f.pending
+		f.pending = nil
+		args := []any{f.worker, f.max}
+		for _, r := range batch {
+			args = append(args, r.entry, r.outcome, len(r.found))
+			for _, fe := range r.found {
+				args = append(args, fe)
+			}
+		}
+		res, err := call(fctx, func(ctx context.Context) ([]int64, error) {
+			return doneScript.Run(ctx, f.rdb, []string{k.leases, k.owners, k.stats, k.seen, k.queue, k.admitted}, args...).Int64Slice()
+		})
+		f.batches++
+		for i, r := range batch {
+			if err != nil {
+				r.err = err
+			} else {
+				r.admitted = int(res[i])
+				delete(f.mine, r.entry)
+			}
+			r.done.Set()
+		}
+		f.change.Set()
+	}
+}
+
+// flushTimeout bounds a batch's call to Redis.
+const flushTimeout = 30 * time.Second
+
+// Release gives back the entries taken ahead too.
 func (f *Frontier) Release(ctx context.Context, entries []crawl.Entry) error {
+	entries = append(slices.Clone(entries), f.ahead...)
+	f.ahead = nil
 	if len(entries) == 0 {
 		return nil
 	}

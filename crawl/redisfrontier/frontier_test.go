@@ -188,8 +188,8 @@ func TestPerHostAcrossWorkers(t *testing.T) {
 	}
 }
 
-// A worker that dies keeps nothing: its leases end, and another worker
-// takes its URLs, in their order, ahead of the rest. Its late outcome for
+// A worker that dies keeps nothing: its leases end (those it took ahead
+// too), and another worker takes its URLs, ahead of the rest. Its late outcome for
 // a URL still queued takes that URL out of the queue.
 func TestLeasesExpire(t *testing.T) {
 	url := redisserver.Start(t)
@@ -197,8 +197,11 @@ func TestLeasesExpire(t *testing.T) {
 		lease := 300 * time.Millisecond
 		dead := open(t, ctx, url, "leases", "dead", lease)
 		live := open(t, ctx, url, "leases", "live", lease)
-		seeds := []crawl.Entry{{URL: "http://h/a"}, {URL: "http://h/b"}, {URL: "http://h/c"}}
-		if _, n, err := dead.Open(ctx, crawl.Settings{}, seeds); err != nil || n != 3 {
+		var seeds []crawl.Entry
+		for i := range 20 {
+			seeds = append(seeds, crawl.Entry{URL: fmt.Sprintf("http://h/%d", i)})
+		}
+		if _, n, err := dead.Open(ctx, crawl.Settings{}, seeds); err != nil || n != 20 {
 			return fmt.Errorf("open: %d admitted, %v", n, err)
 		}
 		if _, _, err := live.Open(ctx, crawl.Settings{}, nil); err != nil {
@@ -207,20 +210,22 @@ func TestLeasesExpire(t *testing.T) {
 		kctx, stopKeep := corio.WithCancel(ctx)
 		defer stopKeep()
 		corio.Spawn(kctx, live.Keep) // the live worker renews its leases
+		// The dead worker asks for 2 and takes 16: 14 ahead, for later.
 		taken, _, err := dead.Take(ctx, 2)
-		if err != nil || len(taken) != 2 {
+		if err != nil || !slices.Equal(taken, seeds[:2]) {
 			return fmt.Errorf("dead took %v, %v", taken, err)
 		}
-		// Before the leases end, the live worker gets only c; then it
-		// waits (Take polls) until they end, and gets a and b back.
+		// Before the leases end, the live worker gets the last 4; then it
+		// waits (Take polls) until they end, and gets the 16 back, first.
 		first, _, err := live.Take(ctx, 5)
-		if err != nil || !slices.Equal(first, seeds[2:]) {
-			return fmt.Errorf("live took %v, %v; want c", first, err)
+		if err != nil || !slices.Equal(first, seeds[16:]) {
+			return fmt.Errorf("live took %v, %v; want the last 4", first, err)
 		}
 		start := corio.Now(ctx)
-		again, _, err := live.Take(ctx, 5)
-		if err != nil || !slices.Equal(again, seeds[:2]) {
-			return fmt.Errorf("live took %v, %v; want a and b", again, err)
+		again, _, err := live.Take(ctx, 20)
+		byURL := func(a, b crawl.Entry) int { return strings.Compare(a.URL, b.URL) }
+		if err != nil || !slices.Equal(slices.SortedFunc(slices.Values(again), byURL), slices.SortedFunc(slices.Values(seeds[:16]), byURL)) {
+			return fmt.Errorf("live took %v, %v; want the first 16", again, err)
 		}
 		if waited := corio.Now(ctx).Sub(start); waited < lease/2 {
 			return fmt.Errorf("the leases ended after %v, before their %v", waited, lease)
@@ -353,6 +358,56 @@ func TestBadInput(t *testing.T) {
 		}
 		if _, err := f.Status(ctx); !errors.Is(err, crawl.ErrNoCrawl) {
 			return fmt.Errorf("status of a dropped crawl: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Pages that end while a batch is on its way go together in the next:
+// fifty at once take two calls, and each learns its own links' fate.
+func TestDoneBatches(t *testing.T) {
+	url := redisserver.Start(t)
+	err := corio.Run(context.Background(), func(ctx context.Context) error {
+		f := open(t, ctx, url, "batches", "w", time.Second)
+		var seeds []crawl.Entry
+		for i := range 50 {
+			seeds = append(seeds, crawl.Entry{URL: fmt.Sprintf("http://h/%d", i)})
+		}
+		if _, _, err := f.Open(ctx, crawl.Settings{}, seeds); err != nil {
+			return err
+		}
+		taken, _, err := f.Take(ctx, 50)
+		if err != nil || len(taken) != 50 {
+			return fmt.Errorf("took %d, %v", len(taken), err)
+		}
+		admitted := make([]int, 50)
+		g := corio.NewGroup()
+		for i, e := range taken {
+			g.Spawn(ctx, func(ctx context.Context) error {
+				// Its own link, and one every page has.
+				found := []crawl.Entry{{URL: fmt.Sprintf("http://h/found/%d", i), Depth: 1}, {URL: "http://h/shared", Depth: 1}}
+				var err error
+				admitted[i], err = f.Done(ctx, e, crawl.Fetched, found)
+				return err
+			})
+		}
+		if err := g.Join(ctx); err != nil {
+			return err
+		}
+		want := make([]int, 50)
+		for i := range want {
+			want[i] = 1
+		}
+		want[0] = 2 // the first page admits the shared link
+		if !slices.Equal(admitted, want) || f.Batches() != 2 {
+			return fmt.Errorf("admitted %v in %d batches; want %v in 2", admitted, f.Batches(), want)
+		}
+		st, err := f.Status(ctx)
+		if err != nil || st.Fetched != 50 || st.InFlight != 0 || st.Queued != 51 {
+			return fmt.Errorf("status %+v, %v", st, err)
 		}
 		return nil
 	})

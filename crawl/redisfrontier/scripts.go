@@ -14,12 +14,12 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- admit queues the entries argv[from..] whose URL was never admitted,
+-- admit queues the entries argv[from..to] whose URL was never admitted,
 -- while the crawl is within max (0: no bound); it returns how many.
-local function admit(seen, queue, admitted_key, max, argv, from)
+local function admit(seen, queue, admitted_key, max, argv, from, to)
   local admitted = tonumber(redis.call('GET', admitted_key) or '0')
   local n = 0
-  for i = from, #argv do
+  for i = from, to do
     if max > 0 and admitted >= max then break end
     local entry = argv[i]
     local url = string.sub(entry, string.find(entry, ' ', 1, true) + 1)
@@ -46,7 +46,7 @@ if not current then
   redis.call('SET', KEYS[1], ARGV[1])
 end
 for i = 1, nhosts do redis.call('SADD', KEYS[2], ARGV[3 + i]) end
-local n = admit(KEYS[3], KEYS[4], KEYS[5], tonumber(ARGV[2]), ARGV, 4 + nhosts)
+local n = admit(KEYS[3], KEYS[4], KEYS[5], tonumber(ARGV[2]), ARGV, 4 + nhosts, #ARGV)
 return {'ok', n, redis.call('SMEMBERS', KEYS[2])}
 `)
 
@@ -78,22 +78,32 @@ end
 return out
 `)
 
-// doneScript ends a worker's lease on an entry with its outcome and
-// admits the links found. KEYS: leases, owners, stats, seen, queue,
-// admitted. ARGV: entry, outcome, worker, max, found entries... An entry
-// whose lease expired and that waits in the queue again is taken out of
-// it: it was fetched. One that another worker took since is left to it.
+// doneScript ends a worker's leases on entries with their outcomes and
+// admits the links found on them: a batch of pages in one call. KEYS:
+// leases, owners, stats, seen, queue, admitted. ARGV: worker, max, then
+// per page: entry, outcome, the number of links found, the links. It
+// returns how many links of each page were admitted. An entry whose
+// lease expired and that waits in the queue again is taken out of it: it
+// was fetched. One that another worker took since is left to it.
 var doneScript = redis.NewScript(prelude + `
-local owner = redis.call('HGET', KEYS[2], ARGV[1])
-if owner == ARGV[3] then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  redis.call('HDEL', KEYS[2], ARGV[1])
-elseif not owner then
-  redis.call('LREM', KEYS[5], 1, ARGV[1])
+local worker, max = ARGV[1], tonumber(ARGV[2])
+local out = {}
+local i = 3
+while i <= #ARGV do
+  local entry, outcome, nfound = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local owner = redis.call('HGET', KEYS[2], entry)
+  if owner == worker then
+    redis.call('ZREM', KEYS[1], entry)
+    redis.call('HDEL', KEYS[2], entry)
+  elseif not owner then
+    redis.call('LREM', KEYS[5], 1, entry)
+  end
+  redis.call('HINCRBY', KEYS[3], outcome, 1)
+  redis.call('HINCRBY', KEYS[3], outcome .. ':' .. worker, 1)
+  out[#out + 1] = admit(KEYS[4], KEYS[5], KEYS[6], max, ARGV, i + 3, i + 2 + nfound)
+  i = i + 3 + nfound
 end
-redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
-redis.call('HINCRBY', KEYS[3], ARGV[2] .. ':' .. ARGV[3], 1)
-return admit(KEYS[4], KEYS[5], KEYS[6], tonumber(ARGV[4]), ARGV, 5)
+return out
 `)
 
 // releaseScript gives back the entries still leased to a worker, in
