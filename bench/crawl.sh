@@ -16,6 +16,8 @@
 # with confidence intervals, corio's column against net's.
 #
 # Usage: bench/crawl.sh [RUNS]      (from the repository or bench/)
+# With BASE=path/to/an/older/corio, it runs as a third client, corio-base,
+# for a before/after comparison.
 set -euo pipefail
 cd "$(dirname "$0")"
 . ./lib.sh
@@ -40,11 +42,13 @@ client() {
   case $1 in
     corio) taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
               "$bin/corio" crawl -c 100 --ignore-robots -i "$2" > "$out" ;;
+    corio-base) taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
+              "$BASE" crawl -c 100 --ignore-robots -i "$2" > "$out" ;;
     net)   taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
               "$bin/netcrawl" -c 100 -i "$2" > /dev/null 2> "$out" ;;
   esac
   local secs pps
-  if [ "$1" = corio ]; then
+  if [ "${1%-base}" = corio ]; then
     read -r secs pps < <(tail -1 "$out" | awk '{ for (i = 1; i < NF; i++) { if ($i == "seconds") s = $(i+1); if ($i == "pages/s") p = $(i+1) } print s, p }')
   else
     read -r secs pps < <(sed -E 's/.*"pages_per_s":([0-9.e+-]+).*"seconds":([0-9.e+-]+).*/\2 \1/' "$out")
@@ -71,6 +75,9 @@ for part in A B; do
   echo "# client seconds pages_per_s cpu_seconds max_rss_kb"
   for run in $(seq "$runs"); do
     if [ $((run % 2)) = 1 ]; then order="corio net"; else order="net corio"; fi
+    if [ -n "${BASE:-}" ]; then
+      if [ $((run % 2)) = 1 ]; then order="corio net corio-base"; else order="corio-base net corio"; fi
+    fi
     for c in $order; do client "$c" "$bin/urls.txt"; done
   done
   kill $site_pid; wait $site_pid 2>/dev/null || true

@@ -65,7 +65,11 @@ func Crawl(ctx context.Context, cfg Config, seeds []string, onPage func(ctx cont
 		if err != nil {
 			return Summary{}, fmt.Errorf("crawl: starting URL: %w", err)
 		}
-		entries = append(entries, Entry{URL: u.String()})
+		key := u.String()
+		if key == raw {
+			key = raw // the caller's string: a long list is held once, not twice
+		}
+		entries = append(entries, Entry{URL: key})
 	}
 	c := newCrawler(cfg, onPage)
 	hosts, admitted, err := c.front.Open(ctx, cfg.settings(), entries)

@@ -68,7 +68,8 @@ type Frontier interface {
 	// URLs, all workers' (for the same-host rule), and how many seeds
 	// were admitted. With no seeds, a crawl that does not exist is
 	// ErrNoCrawl; a crawl with other settings is ErrSettings, and
-	// nothing is written.
+	// nothing is written. The frontier may keep seeds' array (the
+	// in-process one queues a long list in place): the caller leaves it.
 	Open(ctx context.Context, s Settings, seeds []Entry) (hosts []string, admitted int, err error)
 
 	// Take leases up to n queued entries to this worker, oldest first,

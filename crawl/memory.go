@@ -46,6 +46,10 @@ func (f *memoryFrontier) Open(_ context.Context, s Settings, seeds []Entry) ([]s
 			f.hosts = append(f.hosts, u.Host)
 		}
 	}
+	if len(f.queue) == 0 {
+		// A long list of starting URLs is queued in place, not copied.
+		f.queue = seeds[:0]
+	}
 	return f.hosts, f.admit(seeds), nil
 }
 
