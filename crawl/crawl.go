@@ -107,6 +107,17 @@ func Crawl(ctx context.Context, cfg Config, seeds []string, onPage func(ctx cont
 	return c.sum, err
 }
 
+// settling returns the context for a call that settles a page or a
+// lease: ctx while the crawl runs, and once it has stopped, one of the
+// call's own, bounded by settleTimeout. (Not always the latter: a timer
+// per page would cost more than the rest of a page's bookkeeping.)
+func settling(ctx context.Context) (context.Context, context.CancelFunc) {
+	if ctx.Err() == nil {
+		return ctx, func() {}
+	}
+	return corio.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+}
+
 // crawler is one crawl's state in this process, owned by the hub's
 // goroutine.
 type crawler struct {
@@ -303,9 +314,9 @@ func (c *crawler) visit(ctx context.Context, e Entry) {
 		}
 		defer func() {
 			// Even when the crawl was stopped: the slot is the crawl's.
-			lctx, cancel := corio.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+			ctx, cancel := settling(ctx)
 			defer cancel()
-			if err := c.front.LeaveHost(lctx, u.Host, e); err != nil && ctx.Err() == nil {
+			if err := c.front.LeaveHost(ctx, u.Host, e); err != nil && ctx.Err() == nil {
 				c.fail(fmt.Errorf("crawl: frontier: %w", err))
 			}
 		}()
@@ -345,13 +356,18 @@ func (c *crawler) report(ctx context.Context, e Entry, page *Page, links []*url.
 }
 
 // done ends e's lease with the frontier: even when the crawl is being
-// stopped, since e was reported and must not be fetched again.
+// stopped, since e was reported and must not be fetched again. (A stop
+// that comes while the frontier records it may leave e leased, to be
+// given back: e may then be fetched again, as a page in flight at a stop
+// is.)
 func (c *crawler) done(ctx context.Context, e Entry, o Outcome, found []Entry) {
-	dctx, cancel := corio.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	ctx, cancel := settling(ctx)
 	defer cancel()
-	admitted, err := c.front.Done(dctx, e, o, found)
+	admitted, err := c.front.Done(ctx, e, o, found)
 	if err != nil {
-		c.fail(fmt.Errorf("crawl: frontier: %w", err))
+		if ctx.Err() == nil {
+			c.fail(fmt.Errorf("crawl: frontier: %w", err))
+		}
 		return
 	}
 	delete(c.leased, e)

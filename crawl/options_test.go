@@ -259,3 +259,16 @@ func TestStoppedCrawlGivesBack(t *testing.T) {
 		t.Errorf("pages %q, interrupted %v, given back %q", pages, sum.Interrupted, released)
 	}
 }
+
+// Progress is told, after each page, the pages done and the URLs known.
+func TestProgress(t *testing.T) {
+	site := demosite.Site{Pages: 6, Fanout: 2, Size: 10} // "/" → 1 2; 1 → 3 4; 2 → 5 6
+	var calls []string
+	cfg := crawl.Config{Concurrency: 1, Depth: 2, IgnoreRobots: true, Deny: []*regexp.Regexp{regexp.MustCompile(`/private/`)},
+		Progress: func(done, known int) { calls = append(calls, fmt.Sprintf("%d/%d", done, known)) }}
+	crawlSite(t, site, cfg)
+	want := []string{"1/3", "2/5", "3/7", "4/7", "5/7", "6/7", "7/7"}
+	if !slices.Equal(calls, want) {
+		t.Errorf("progress %q, want %q", calls, want)
+	}
+}
