@@ -10,7 +10,8 @@
 # For each run and client it prints the wall time, pages/s, the workers'
 # CPU time per page, Redis's CPU time per page, and the Redis commands per
 # page: those the workers sent (EVALSHA, ZREM, ...) and those processed in
-# all (the scripts' own calls included), from INFO commandstats.
+# all (the scripts' own calls included), from INFO commandstats, and the
+# site's CPU time per page (CPU 1 is the site's and Redis's together).
 #
 # Usage: bench/frontier.sh [RUNS]      (from the repository or bench/)
 # With BASE=path/to/an/older/corio, its Redis runs are added as
@@ -29,6 +30,7 @@ site_port=18091 redis_port=16391
 taskset -c 1 redis-server --port $redis_port --bind 127.0.0.1 --save "" --appendonly no --logfile "" > /dev/null &
 redis_pid=$!
 GOMAXPROCS=1 taskset -c 1 "$bin/corio" site --pages 3905 --fanout 5 --latency 0s --size 10000 --addr 127.0.0.1:$site_port > /dev/null &
+site_pid=$!
 for _ in $(seq 100); do
   if redis-cli -p $redis_port ping > /dev/null 2>&1 && (exec 3<>"/dev/tcp/127.0.0.1/$site_port") 2>/dev/null; then break; fi
   sleep 0.05
@@ -54,7 +56,7 @@ client() {
   case $name in *-base) corio=$BASE ;; esac
   redis-cli -p $redis_port flushall > /dev/null
   redis-cli -p $redis_port config resetstat > /dev/null
-  r0=$(cpu_ticks $redis_pid)
+  r0=$(cpu_ticks $redis_pid) w0=$(cpu_ticks $site_pid)
   t0=$(date +%s.%N)
   case ${name%-base} in
     memory)
@@ -72,14 +74,14 @@ client() {
       wait $first ;;
   esac
   t1=$(date +%s.%N)
-  r1=$(cpu_ticks $redis_pid)
+  r1=$(cpu_ticks $redis_pid) w1=$(cpu_ticks $site_pid)
   read -r s1 a1 < <(commands)
   local pages cpu
   pages=$(cat "$bin"/out[12] | grep -c '^200 ')
   cpu=$(cat "$bin"/t[12] 2> /dev/null | awk '{ s += $1 + $2 } END { print s }')
   rm -f "$bin"/out[12] "$bin"/t[12]
-  awk -v n="$name" -v p="$pages" -v w="$(echo "$t1 - $t0" | bc)" -v c="$cpu" -v r="$((r1 - r0))" -v hz="$(getconf CLK_TCK)" -v s="$s1" -v a="$a1" \
-    'BEGIN { printf "%s %.3f %.0f %.1f %.1f %.2f %.2f\n", n, w, p / w, c * 1e6 / p, r / hz * 1e6 / p, s / p, a / p }'
+  awk -v n="$name" -v p="$pages" -v w="$(echo "$t1 - $t0" | bc)" -v c="$cpu" -v r="$((r1 - r0))" -v hz="$(getconf CLK_TCK)" -v s="$s1" -v a="$a1" -v st="$((w1 - w0))" \
+    'BEGIN { printf "%s %.3f %.0f %.1f %.1f %.2f %.2f %.1f\n", n, w, p / w, c * 1e6 / p, r / hz * 1e6 / p, s / p, a / p, st / hz * 1e6 / p }'
   awk -v n="$name" -v p="$pages" -v w="$(echo "$t1 - $t0" | bc)" -v c="$cpu" -v r="$((r1 - r0))" -v hz="$(getconf CLK_TCK)" \
     'BEGIN { printf "BenchmarkFrontier/client=%s 1 %.0f ns/op %.1f pages/s %.0f cpu-ns/page %.0f redis-cpu-ns/page\n", n, w * 1e9, p / w, c * 1e9 / p, r / hz * 1e9 / p }' \
     >> "$bin/bench.txt"
@@ -87,7 +89,7 @@ client() {
 
 client memory > /dev/null # warm the site up, unrecorded
 : > "$bin/bench.txt"
-echo "# client seconds pages_per_s worker_cpu_us_per_page redis_cpu_us_per_page redis_cmds_sent_per_page redis_cmds_all_per_page"
+echo "# client seconds pages_per_s worker_cpu_us_per_page redis_cpu_us_per_page redis_cmds_sent_per_page redis_cmds_all_per_page site_cpu_us_per_page"
 clients="memory redis1 redis2"
 [ -z "${BASE:-}" ] || clients="$clients redis1-base redis2-base"
 for run in $(seq "$runs"); do

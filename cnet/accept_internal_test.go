@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/corio-go/corio"
 )
 
@@ -41,5 +43,43 @@ func TestAcceptErrorsRateLimited(t *testing.T) {
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("log:\n%s\nwant:\n%s", out.String(), strings.Join(want, "\n"))
+	}
+}
+
+// Connections accepted over TCP have Nagle's algorithm off, as package
+// net's do: else a response written in two parts waits for the peer's
+// delayed ACK between them. (Unix sockets have no such option.)
+func TestAcceptedTCPHasNoDelay(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:0", "[::1]:0"} {
+		err := corio.Run(context.Background(), func(ctx context.Context) error {
+			l, err := Listen(ctx, "tcp", addr)
+			if err != nil {
+				if strings.Contains(addr, "::1") {
+					t.Skip("no IPv6 loopback:", err)
+				}
+				return err
+			}
+			defer l.Close()
+			dialed, err := Dial(ctx, "tcp", l.Addr().String())
+			if err != nil {
+				return err
+			}
+			defer dialed.Close()
+			accepted, err := l.AcceptConn()
+			if err != nil {
+				return err
+			}
+			defer accepted.Close()
+			for side, c := range map[string]*Conn{"accepted": accepted, "dialed": dialed} {
+				v, err := unix.GetsockoptInt(c.fd.Sysfd(), unix.IPPROTO_TCP, unix.TCP_NODELAY)
+				if err != nil || v == 0 {
+					t.Errorf("%s %s: TCP_NODELAY %d, %v; want it on", addr, side, v, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }

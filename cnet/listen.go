@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -206,6 +207,12 @@ func (l *Listener) acceptSocket() (int, unix.Sockaddr, error) {
 		s, peer, err := l.accept()
 		switch err {
 		case nil:
+			if strings.HasPrefix(l.network, "tcp") {
+				// Nagle off, as package net does for every TCP connection:
+				// with it, a response written in two parts waits for the
+				// peer's delayed ACK (40 ms) between them.
+				unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+			}
 			return s, peer, nil
 		case unix.EINTR, unix.ECONNABORTED:
 		case unix.EAGAIN:
