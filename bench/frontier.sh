@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # corio crawl with its Redis frontier against its in-process frontier, on
-# the same demo site (10 KB pages, 5 links each, 3,906 pages, no latency)
-# in the same run: one worker and two workers on one crawl.
+# the same demo site (10 KB pages, 5 links each, 3,906 pages) in the same
+# run: one worker and two workers on one crawl. Part A: pages answered at
+# once (the workers' CPU is the limit: what the frontier costs). Part B:
+# pages answered after 20 ms (the latency is the limit, as on the web).
 #
 # The site and redis-server run on CPU 1; the workers on CPU 0 (both
 # workers of a two-worker crawl share it, so two workers show what the
@@ -26,17 +28,21 @@ bin=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$bin"' EXIT
 (cd .. && go build -o "$bin/corio" ./cmd/corio)
 
-site_port=18091 redis_port=16391
+redis_port=16391
 taskset -c 1 redis-server --port $redis_port --bind 127.0.0.1 --save "" --appendonly no --logfile "" > /dev/null &
 redis_pid=$!
-GOMAXPROCS=1 taskset -c 1 "$bin/corio" site --pages 3905 --fanout 5 --latency 0s --size 10000 --addr 127.0.0.1:$site_port > /dev/null &
-site_pid=$!
-for _ in $(seq 100); do
-  if redis-cli -p $redis_port ping > /dev/null 2>&1 && (exec 3<>"/dev/tcp/127.0.0.1/$site_port") 2>/dev/null; then break; fi
-  sleep 0.05
-done
 frontier=redis://127.0.0.1:$redis_port/0
-seed=http://127.0.0.1:$site_port/
+
+# site LATENCY PORT: starts the site on CPU 1, waits until it and Redis answer.
+site() {
+  GOMAXPROCS=1 taskset -c 1 "$bin/corio" site --pages 3905 --fanout 5 --latency "$1" --size 10000 --addr 127.0.0.1:$2 > /dev/null &
+  site_pid=$!
+  for _ in $(seq 100); do
+    if redis-cli -p $redis_port ping > /dev/null 2>&1 && (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return; fi
+    sleep 0.05
+  done
+  echo "the site or Redis did not start" >&2; exit 1
+}
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # sent: commands the workers sent (scripts, and a connection's greeting
@@ -83,17 +89,25 @@ client() {
   awk -v n="$name" -v p="$pages" -v w="$(echo "$t1 - $t0" | bc)" -v c="$cpu" -v r="$((r1 - r0))" -v hz="$(getconf CLK_TCK)" -v s="$s1" -v a="$a1" -v st="$((w1 - w0))" \
     'BEGIN { printf "%s %.3f %.0f %.1f %.1f %.2f %.2f %.1f\n", n, w, p / w, c * 1e6 / p, r / hz * 1e6 / p, s / p, a / p, st / hz * 1e6 / p }'
   awk -v n="$name" -v p="$pages" -v w="$(echo "$t1 - $t0" | bc)" -v c="$cpu" -v r="$((r1 - r0))" -v hz="$(getconf CLK_TCK)" \
-    'BEGIN { printf "BenchmarkFrontier/client=%s 1 %.0f ns/op %.1f pages/s %.0f cpu-ns/page %.0f redis-cpu-ns/page\n", n, w * 1e9, p / w, c * 1e9 / p, r / hz * 1e9 / p }' \
+    'BEGIN { printf "BenchmarkFrontier/latency='"$latency"'/client=%s 1 %.0f ns/op %.1f pages/s %.0f cpu-ns/page %.0f redis-cpu-ns/page\n", n, w * 1e9, p / w, c * 1e9 / p, r / hz * 1e9 / p }' \
     >> "$bin/bench.txt"
 }
 
-client memory > /dev/null # warm the site up, unrecorded
-: > "$bin/bench.txt"
-echo "# client seconds pages_per_s worker_cpu_us_per_page redis_cpu_us_per_page redis_cmds_sent_per_page redis_cmds_all_per_page site_cpu_us_per_page"
 clients="memory redis1 redis2"
 [ -z "${BASE:-}" ] || clients="$clients redis1-base redis2-base"
-for run in $(seq "$runs"); do
-  for c in $clients; do client $c; done
+: > "$bin/bench.txt"
+for part in A B; do
+  if [ $part = A ]; then latency=0s port=18091; else latency=20ms port=18092; fi
+  site $latency $port
+  seed=http://127.0.0.1:$port/
+  client memory > /dev/null # warm the site up, unrecorded
+  sed -i '$d' "$bin/bench.txt"
+  echo "# part $part: 3,906 pages, $latency each"
+  echo "# client seconds pages_per_s worker_cpu_us_per_page redis_cpu_us_per_page redis_cmds_sent_per_page redis_cmds_all_per_page site_cpu_us_per_page"
+  for run in $(seq "$runs"); do
+    for c in $clients; do client $c; done
+  done
+  kill $site_pid; wait $site_pid 2>/dev/null || true
 done
 
 benchstat=$(command -v benchstat || echo "$(go env GOPATH)/bin/benchstat")

@@ -131,8 +131,9 @@ type crawler struct {
 	known      int             // URLs this process admitted, for Progress
 	leased     map[Entry]struct{}
 	work       corio.Event // set when a fetch ends
-	active     int         // fetches running
+	active     int         // fetch slots taken
 	slots      int         // fetches that may run at once
+	visits     int         // visits' tasks running: a visit frees its slot before it settles with the frontier
 	robots     map[string]*robotsRules
 	nextStart  map[string]time.Time // per host, for Delay
 	disallowed map[uint64]struct{}  // fingerprints of the URLs counted in Disallowed
@@ -257,7 +258,7 @@ func (c *crawler) run(ctx context.Context) error {
 			return stopped(err)
 		}
 		if finished {
-			for c.active > 0 { // ends of fetches whose leases ended
+			for c.visits > 0 { // the ends of visits whose leases ended
 				if err := c.waitWork(ctx); err != nil {
 					return stopped(err)
 				}
@@ -266,10 +267,12 @@ func (c *crawler) run(ctx context.Context) error {
 		}
 		for _, e := range taken {
 			c.active++
+			c.visits++
 			c.leased[e] = struct{}{}
 			if _, err := g.Spawn(ctx, func(ctx context.Context) error {
-				defer func() { c.active--; c.work.Set() }()
-				c.visit(ctx, e)
+				v := visit{c: c, e: e}
+				defer func() { v.freeSlot(); c.visits--; c.work.Set() }()
+				v.run(ctx)
 				return nil
 			}); err != nil {
 				return stopped(err)
@@ -283,9 +286,28 @@ func (c *crawler) waitWork(ctx context.Context) error {
 	return c.work.Wait(ctx)
 }
 
-// visit fetches one URL, if robots.txt allows, reports it and gives the
-// frontier its outcome and the links to follow.
-func (c *crawler) visit(ctx context.Context, e Entry) {
+// A visit is one URL's task: it fetches the URL, if robots.txt allows,
+// reports it and gives the frontier its outcome and the links to follow.
+// It holds a fetch slot until the page is reported: the frontier's
+// bookkeeping (a round trip to Redis) does not keep the next fetch
+// waiting.
+type visit struct {
+	c     *crawler
+	e     Entry
+	freed bool
+}
+
+// freeSlot gives the visit's fetch slot back, once.
+func (v *visit) freeSlot() {
+	if !v.freed {
+		v.freed = true
+		v.c.active--
+		v.c.work.Set()
+	}
+}
+
+func (v *visit) run(ctx context.Context) {
+	c, e := v.c, v.e
 	defer func() {
 		if r := recover(); r != nil {
 			c.fail(fmt.Errorf("crawl: page %s: panic in a callback: %v\n%s", e.URL, r, debug.Stack()))
@@ -295,12 +317,13 @@ func (c *crawler) visit(ctx context.Context, e Entry) {
 	if err != nil { // from a frontier shared with others: report, do not trust
 		page := Page{URL: e.URL, Depth: e.Depth}
 		page.setError(fmt.Errorf("not a URL: %w", err))
-		c.report(ctx, e, &page, nil)
+		c.report(ctx, v, &page, nil)
 		return
 	}
 	if !c.cfg.IgnoreRobots && !c.allowed(ctx, u) {
 		if ctx.Err() == nil {
 			c.countDisallowed(e.URL)
+			v.freeSlot()
 			c.done(ctx, e, Skipped, nil)
 		}
 		return
@@ -328,12 +351,13 @@ func (c *crawler) visit(ctx context.Context, e Entry) {
 	if ctx.Err() != nil {
 		return // stopped with the crawl: not a page's outcome
 	}
-	c.report(ctx, e, &page, links)
+	c.report(ctx, v, &page, links)
 }
 
 // report counts a page, calls the callbacks, and gives the frontier its
 // outcome with the links to follow.
-func (c *crawler) report(ctx context.Context, e Entry, page *Page, links []*url.URL) {
+func (c *crawler) report(ctx context.Context, v *visit, page *Page, links []*url.URL) {
+	e := v.e
 	c.sum.Pages++
 	c.sum.Bytes += page.Bytes
 	if page.Truncated != "" {
@@ -349,7 +373,9 @@ func (c *crawler) report(ctx context.Context, e Entry, page *Page, links []*url.
 	if c.onPage != nil {
 		c.onPage(ctx, page)
 	}
-	c.done(ctx, e, outcome, c.follow(links, e.Depth+1))
+	found := c.follow(links, e.Depth+1)
+	v.freeSlot()
+	c.done(ctx, e, outcome, found)
 	if c.cfg.Progress != nil {
 		c.cfg.Progress(c.sum.Pages, c.known)
 	}
