@@ -247,7 +247,7 @@ func TestSharedCrawlBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--frontier", nowhere, "--crawl", "x", "http://h/"}, "Redis does not answer at " + nowhere},
+		{[]string{"--frontier", nowhere, "--crawl", "x", "http://h/"}, "the Redis server does not answer at " + nowhere},
 		{[]string{"--frontier", "http://127.0.0.1:6379/0", "--crawl", "x", "http://h/"}, `frontier "http://127.0.0.1:6379/0": want redis://HOST:PORT/DB`},
 		{[]string{"--frontier", url, "--crawl", "c", "--depth", "2", "http://h/"}, `the crawl exists with other settings: "c" has {"depth":1,"max":1`},
 		{[]string{"--frontier", url, "--crawl", "c", "--max", "5"}, "the crawl exists with other settings"},

@@ -38,7 +38,7 @@ type Options struct {
 
 // ErrUnreachable is what Open returns, wrapped, when the Redis server
 // does not answer.
-var ErrUnreachable = errors.New("Redis does not answer")
+var ErrUnreachable = errors.New("the Redis server does not answer")
 
 var crawlName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
 
@@ -259,7 +259,7 @@ func (f *Frontier) Take(ctx context.Context, n int) ([]crawl.Entry, bool, error)
 		}
 		f.change.Clear()
 		wctx, cancel := corio.WithTimeout(ctx, f.opts.Poll)
-		err = f.change.Wait(wctx)
+		f.change.Wait(wctx) // a page of ours ended, or it is time to ask again
 		cancel()
 		if ctx.Err() != nil {
 			return nil, false, ctx.Err()

@@ -311,7 +311,7 @@ func TestBadInput(t *testing.T) {
 		{redisfrontier.Options{URL: url, Crawl: ""}, `crawl name ""`},
 		{redisfrontier.Options{URL: url, Crawl: "x", Lease: time.Millisecond}, `lease 1ms: at least 100ms`},
 		{redisfrontier.Options{URL: url, Crawl: "x", Worker: "a:b"}, `worker name "a:b"`},
-		{redisfrontier.Options{URL: closed, Crawl: "x"}, "Redis does not answer at " + closed},
+		{redisfrontier.Options{URL: closed, Crawl: "x"}, "the Redis server does not answer at " + closed},
 	} {
 		_, err := redisfrontier.Open(context.Background(), tc.opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
