@@ -230,6 +230,9 @@ func (f *Frontier) Take(ctx context.Context, n int) ([]crawl.Entry, bool, error)
 	k := f.keys
 	want := max(n, takeAhead)
 	for {
+		// Cleared before the call, not after: a page of ours that ends
+		// while the call is on its way must wake the wait below.
+		f.change.Clear()
 		res, err := call(ctx, func(ctx context.Context) ([]any, error) {
 			return takeScript.Run(ctx, f.rdb, []string{k.queue, k.leases, k.owners, k.workers}, want, f.opts.Lease.Milliseconds(), f.worker).Slice()
 		})
@@ -257,7 +260,6 @@ func (f *Frontier) Take(ctx context.Context, n int) ([]crawl.Entry, bool, error)
 		if res[0].(int64) == 1 {
 			return nil, true, nil
 		}
-		f.change.Clear()
 		wctx, cancel := corio.WithTimeout(ctx, f.opts.Poll)
 		f.change.Wait(wctx) // a page of ours ended, or it is time to ask again
 		cancel()

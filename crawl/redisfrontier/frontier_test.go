@@ -415,3 +415,41 @@ func TestDoneBatches(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A take that finds nothing queued wakes when a page of this worker ends
+// with new links, even when the page ended while the take's own call was
+// on its way: it does not wait for the next poll (here a minute).
+func TestTakeWakesOnOwnDone(t *testing.T) {
+	url := redisserver.Start(t)
+	err := corio.Run(context.Background(), func(ctx context.Context) error {
+		f, err := redisfrontier.Open(ctx, redisfrontier.Options{URL: url, Crawl: "wake", Worker: "w", Poll: time.Minute})
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if _, _, err := f.Open(ctx, crawl.Settings{}, []crawl.Entry{{URL: "http://h/0"}}); err != nil {
+			return err
+		}
+		held, _, err := f.Take(ctx, 1)
+		if err != nil {
+			return err
+		}
+		for round := 1; round <= 20; round++ {
+			next := crawl.Entry{URL: fmt.Sprintf("http://h/%d", round), Depth: 1}
+			corio.Spawn(ctx, func(ctx context.Context) error {
+				_, err := f.Done(ctx, held[0], crawl.Fetched, []crawl.Entry{next})
+				return err
+			})
+			tctx, cancel := corio.WithTimeout(ctx, 10*time.Second)
+			held, _, err = f.Take(tctx, 1)
+			cancel()
+			if err != nil || !slices.Equal(held, []crawl.Entry{next}) {
+				return fmt.Errorf("round %d: took %v, %v; want %v at once", round, held, err, next)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
