@@ -133,8 +133,8 @@ func TestSharedCrawlSurvivesAKilledWorker(t *testing.T) {
 	}
 	victim.wait(t)
 	held := heldBy(t, rdb, "kill", "w2", cs.Base)
-	if len(held) == 0 || len(held) > 8+16 { // its fetches, and what its frontier took ahead
-		t.Fatalf("the killed worker held %d URLs (%q); want 1 to 24", len(held), held)
+	if len(held) == 0 { // its fetches, those fetched and not yet recorded, and those taken ahead
+		t.Fatalf("the killed worker held no URL: it was not killed in the middle")
 	}
 	for _, w := range []*worker{first, third} {
 		if status := w.wait(t); status != 0 {

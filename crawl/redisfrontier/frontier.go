@@ -54,11 +54,12 @@ type Frontier struct {
 	mine   map[string]struct{} // entries leased to this worker
 	ahead  []crawl.Entry       // of those, taken ahead of the crawler's asking
 
-	pending  []*doneRequest    // pages ended, waiting for the batch in flight
-	flushing bool              // a batch is in flight
-	batches  int               // sent, for the tests
-	slots    map[string]string // entry → the key of the host slot it holds
-	change   corio.Event       // set when this worker ends a lease: Take may find the crawl over
+	pending    []*doneRequest    // pages ended, waiting for the batch in flight
+	flushing   bool              // a batch is in flight
+	flushTakes bool              // and takes entries for the next fetches
+	batches    int               // sent, for the tests
+	slots      map[string]string // entry → the key of the host slot it holds
+	change     corio.Event       // set when this worker ends a lease: Take may find the crawl over
 }
 
 // keys are the crawl's, all with one hash tag, so that a Redis Cluster
@@ -174,6 +175,20 @@ func call[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) (
 	return fn(ctx)
 }
 
+// callTimeout bounds a call that runs to its end although its caller's
+// context ended (whole).
+const callTimeout = 30 * time.Second
+
+// whole runs a call that changes what this worker holds to its end, even
+// when ctx ends meanwhile, bounded by callTimeout: its answer must be
+// known, else what it took would stay leased to this worker, unknown to
+// it, until the lease ended.
+func whole[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
+	wctx, cancel := corio.WithTimeout(context.WithoutCancel(ctx), callTimeout)
+	defer cancel()
+	return call(wctx, fn)
+}
+
 func (f *Frontier) Open(ctx context.Context, s crawl.Settings, seeds []crawl.Entry) ([]string, int, error) {
 	settings, err := json.Marshal(s)
 	if err != nil {
@@ -221,41 +236,43 @@ const takeAhead = 16
 // Take serves entries taken ahead first; it asks Redis only when there
 // are none.
 func (f *Frontier) Take(ctx context.Context, n int) ([]crawl.Entry, bool, error) {
-	if len(f.ahead) > 0 {
-		k := min(n, len(f.ahead))
-		taken := slices.Clone(f.ahead[:k])
-		f.ahead = f.ahead[k:]
-		return taken, false, nil
-	}
 	k := f.keys
 	want := max(n, takeAhead)
 	for {
+		// Taken ahead: by an earlier take, or by a batch of pages done
+		// (also one that ended while this take waited).
+		if len(f.ahead) > 0 {
+			k := min(n, len(f.ahead))
+			taken := slices.Clone(f.ahead[:k])
+			f.ahead = f.ahead[k:]
+			return taken, false, nil
+		}
+		// A batch on its way takes for the next fetches: wait for it
+		// rather than ask too (which would hold twice as many ahead).
+		if f.flushTakes {
+			f.change.Clear()
+			if err := f.change.Wait(ctx); err != nil {
+				return nil, false, err
+			}
+			continue
+		}
 		// Cleared before the call, not after: a page of ours that ends
 		// while the call is on its way must wake the wait below.
 		f.change.Clear()
-		res, err := call(ctx, func(ctx context.Context) ([]any, error) {
+		res, err := whole(ctx, func(ctx context.Context) ([]any, error) {
 			return takeScript.Run(ctx, f.rdb, []string{k.queue, k.leases, k.owners, k.workers}, want, f.opts.Lease.Milliseconds(), f.worker).Slice()
 		})
 		if err != nil {
 			return nil, false, err
 		}
 		if len(res) > 2 {
-			taken := make([]crawl.Entry, 0, len(res)-2)
-			for _, r := range res[2:] {
-				s := r.(string)
-				e, err := decode(s)
-				if err != nil {
-					// Not one of ours: leave it leased, to expire, and say so.
-					return nil, false, err
-				}
-				f.mine[s] = struct{}{}
-				taken = append(taken, e)
+			if err := f.keepTaken(res[2:]); err != nil {
+				return nil, false, err
 			}
-			if len(taken) > n {
-				f.ahead = append(f.ahead[:0], taken[n:]...)
-				taken = taken[:n]
+			if err := ctx.Err(); err != nil {
+				return nil, false, err // what was taken waits in ahead, for Release
 			}
-			return taken, false, nil
+			continue // served from ahead
 		}
 		if res[0].(int64) == 1 {
 			return nil, true, nil
@@ -269,10 +286,28 @@ func (f *Frontier) Take(ctx context.Context, n int) ([]crawl.Entry, bool, error)
 	}
 }
 
+// keepTaken records entries leased to this worker, in the order taken,
+// for its next takes.
+func (f *Frontier) keepTaken(entries []any) error {
+	for _, r := range entries {
+		s, _ := r.(string)
+		e, err := decode(s)
+		if err != nil {
+			// Not one of ours: leave it leased, to expire, and say so.
+			return err
+		}
+		f.mine[s] = struct{}{}
+		f.ahead = append(f.ahead, e)
+	}
+	return nil
+}
+
 // Done records pages in batches: while one batch's call is on its way,
 // the pages that end meanwhile wait and go together in the next (group
 // commit), so that under load a call carries many pages, and a page alone
-// waits for no timer.
+// waits for no timer. The call also takes, for the next takes, as many
+// entries as the batch has pages: the fetches that end are replaced
+// without a call of their own.
 func (f *Frontier) Done(ctx context.Context, e crawl.Entry, o crawl.Outcome, found []crawl.Entry) (int, error) {
 	r := &doneRequest{entry: encode(e), outcome: o.String(), found: make([]string, len(found))}
 	for i, fe := range found {
@@ -298,46 +333,65 @@ type doneRequest struct {
 	done           corio.Event
 }
 
-// flush sends batches of pages until none waits. Its calls run on a
-// context of their own: the pages of others ride on them.
+// flush sends batches of pages until none waits. Its calls run to their
+// end (whole): the pages of others ride on them.
 func (f *Frontier) flush(ctx context.Context) {
 	f.flushing = true
-	defer func() { f.flushing = false }()
-	fctx, cancel := corio.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
-	defer cancel()
+	defer func() {
+		f.flushing, f.flushTakes = false, false
+		f.change.Set() // for a take or a release waiting for the flush
+	}()
 	k := f.keys
 	for len(f.pending) > 0 {
 		batch := f.pending
 		f.pending = nil
-		args := []any{f.worker, f.max}
+		// Each page done frees a fetch: take as many for the next ones,
+		// beyond those taken ahead already.
+		want := max(0, min(len(batch), takeAhead)-len(f.ahead))
+		f.flushTakes = want > 0
+		args := []any{f.worker, f.max, want, f.opts.Lease.Milliseconds()}
 		for _, r := range batch {
 			args = append(args, r.entry, r.outcome, len(r.found))
 			for _, fe := range r.found {
 				args = append(args, fe)
 			}
 		}
-		res, err := call(fctx, func(ctx context.Context) ([]int64, error) {
-			return doneScript.Run(ctx, f.rdb, []string{k.leases, k.owners, k.stats, k.seen, k.queue, k.admitted}, args...).Int64Slice()
+		res, err := whole(ctx, func(ctx context.Context) ([]any, error) {
+			return doneScript.Run(ctx, f.rdb, []string{k.leases, k.owners, k.stats, k.seen, k.queue, k.admitted, k.workers}, args...).Slice()
 		})
 		f.batches++
+		if err == nil && len(res) < len(batch) {
+			err = fmt.Errorf("the done script answered %d values for %d pages", len(res), len(batch))
+		}
 		for i, r := range batch {
 			if err != nil {
 				r.err = err
 			} else {
-				r.admitted = int(res[i])
+				r.admitted = int(res[i].(int64))
 				delete(f.mine, r.entry)
 			}
 			r.done.Set()
+		}
+		if err == nil {
+			if err := f.keepTaken(res[len(batch):]); err != nil {
+				for _, r := range batch {
+					r.err = err
+				}
+			}
 		}
 		f.change.Set()
 	}
 }
 
-// flushTimeout bounds a batch's call to Redis.
-const flushTimeout = 30 * time.Second
-
-// Release gives back the entries taken ahead too.
+// Release gives back the entries taken ahead too, once a batch of pages
+// on its way (which may take more) has come back.
 func (f *Frontier) Release(ctx context.Context, entries []crawl.Entry) error {
+	for f.flushing {
+		f.change.Clear()
+		if err := f.change.Wait(ctx); err != nil {
+			return err
+		}
+	}
 	entries = append(slices.Clone(entries), f.ahead...)
 	f.ahead = nil
 	if len(entries) == 0 {
@@ -365,7 +419,7 @@ func (f *Frontier) EnterHost(ctx context.Context, host string, limit int, e craw
 	key, entry := f.keys.host(host), encode(e)
 	wait := 5 * time.Millisecond
 	for {
-		ok, err := call(ctx, func(ctx context.Context) (int64, error) {
+		ok, err := whole(ctx, func(ctx context.Context) (int64, error) {
 			return enterHostScript.Run(ctx, f.rdb, []string{key}, limit, f.opts.Lease.Milliseconds(), entry).Int64()
 		})
 		if err != nil {
@@ -373,6 +427,10 @@ func (f *Frontier) EnterHost(ctx context.Context, host string, limit int, e craw
 		}
 		if ok == 1 {
 			f.slots[entry] = key
+			if err := ctx.Err(); err != nil {
+				f.LeaveHost(context.WithoutCancel(ctx), host, e) // taken as ctx ended: given back
+				return err
+			}
 			return nil
 		}
 		if err := corio.Sleep(ctx, wait); err != nil {

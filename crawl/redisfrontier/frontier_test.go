@@ -62,9 +62,13 @@ func TestTwoWorkersShareACrawl(t *testing.T) {
 				seeds = []string{cs.Base + "/"}
 			} else {
 				// The second joins once the crawl exists.
-				for {
-					if _, err := f.Status(ctx); err == nil {
+				for start := corio.Now(ctx); ; {
+					_, err := f.Status(ctx)
+					if err == nil {
 						break
+					}
+					if corio.Now(ctx).Sub(start) > 10*time.Second {
+						return fmt.Errorf("the crawl did not start in 10 s: %v", err)
 					}
 					corio.Sleep(ctx, time.Millisecond)
 				}
@@ -367,7 +371,8 @@ func TestBadInput(t *testing.T) {
 }
 
 // Pages that end while a batch is on its way go together in the next:
-// fifty at once take two calls, and each learns its own links' fate.
+// fifty at once take two calls, each learns its own links' fate, and the
+// calls take what comes next for the fetches the pages freed.
 func TestDoneBatches(t *testing.T) {
 	url := redisserver.Start(t)
 	err := corio.Run(context.Background(), func(ctx context.Context) error {
@@ -405,9 +410,15 @@ func TestDoneBatches(t *testing.T) {
 		if !slices.Equal(admitted, want) || f.Batches() != 2 {
 			return fmt.Errorf("admitted %v in %d batches; want %v in 2", admitted, f.Batches(), want)
 		}
+		// Each batch also took, for the fetches its pages freed: 1, then
+		// 15 more (16 at most are held ahead).
 		st, err := f.Status(ctx)
-		if err != nil || st.Fetched != 50 || st.InFlight != 0 || st.Queued != 51 {
+		if err != nil || st.Fetched != 50 || st.InFlight != 16 || st.Queued != 51-16 {
 			return fmt.Errorf("status %+v, %v", st, err)
+		}
+		next, _, err := f.Take(ctx, 20)
+		if err != nil || len(next) != 16 || next[0].URL != "http://h/found/0" {
+			return fmt.Errorf("took %v, %v; want the 16 taken with the batches, first found first", next, err)
 		}
 		return nil
 	})

@@ -32,6 +32,27 @@ local function admit(seen, queue, admitted_key, max, argv, from, to)
   if n > 0 then redis.call('SET', admitted_key, admitted) end
   return n
 end
+
+-- take leases up to n entries of the queue to worker, first putting back
+-- in front of the queue those whose leases expired; it returns them, and
+-- how many expired.
+local function take(queue, leases, owners, workers, n, lease, worker)
+  local now = now_ms()
+  local expired = redis.call('ZRANGEBYSCORE', leases, '-inf', now, 'LIMIT', 0, 1000)
+  for i = #expired, 1, -1 do
+    redis.call('ZREM', leases, expired[i])
+    redis.call('HDEL', owners, expired[i])
+    redis.call('LPUSH', queue, expired[i])
+  end
+  redis.call('ZADD', workers, now, worker)
+  local taken = {}
+  if n > 0 then taken = redis.call('LPOP', queue, n) or {} end
+  for _, entry in ipairs(taken) do
+    redis.call('ZADD', leases, now + lease, entry)
+    redis.call('HSET', owners, entry, worker)
+  end
+  return taken, #expired
+end
 `
 
 // openScript joins or starts a crawl. KEYS: settings, hosts, seen,
@@ -55,40 +76,27 @@ return {'ok', n, redis.call('SMEMBERS', KEYS[2])}
 // leases, owners, workers. ARGV: n, lease (ms), worker. It returns
 // {finished, reclaimed, entries...}.
 var takeScript = redis.NewScript(prelude + `
-local now = now_ms()
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)
-for i = #expired, 1, -1 do
-  redis.call('ZREM', KEYS[2], expired[i])
-  redis.call('HDEL', KEYS[3], expired[i])
-  redis.call('LPUSH', KEYS[1], expired[i])
-end
-redis.call('ZADD', KEYS[4], now, ARGV[3])
-local taken = redis.call('LPOP', KEYS[1], ARGV[1])
-if not taken then
-  local finished = 0
-  if redis.call('ZCARD', KEYS[2]) == 0 then finished = 1 end
-  return {finished, #expired}
-end
-local out = {0, #expired}
-for _, entry in ipairs(taken) do
-  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), entry)
-  redis.call('HSET', KEYS[3], entry, ARGV[3])
-  out[#out + 1] = entry
-end
+local taken, expired = take(KEYS[1], KEYS[2], KEYS[3], KEYS[4], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3])
+local finished = 0
+if #taken == 0 and redis.call('ZCARD', KEYS[2]) == 0 then finished = 1 end
+local out = {finished, expired}
+for _, entry in ipairs(taken) do out[#out + 1] = entry end
 return out
 `)
 
-// doneScript ends a worker's leases on entries with their outcomes and
-// admits the links found on them: a batch of pages in one call. KEYS:
-// leases, owners, stats, seen, queue, admitted. ARGV: worker, max, then
-// per page: entry, outcome, the number of links found, the links. It
-// returns how many links of each page were admitted. An entry whose
-// lease expired and that waits in the queue again is taken out of it: it
-// was fetched. One that another worker took since is left to it.
+// doneScript ends a worker's leases on entries with their outcomes,
+// admits the links found on them, and takes entries for the worker's next
+// fetches: a batch of pages in one call, and no call of its own for what
+// comes next. KEYS: leases, owners, stats, seen, queue, admitted,
+// workers. ARGV: worker, max, how many to take, lease (ms), then per page:
+// entry, outcome, the number of links found, the links. It returns how
+// many links of each page were admitted, then the entries taken. An entry
+// whose lease expired and that waits in the queue again is taken out of
+// it: it was fetched. One that another worker took since is left to it.
 var doneScript = redis.NewScript(prelude + `
 local worker, max = ARGV[1], tonumber(ARGV[2])
 local out = {}
-local i = 3
+local i = 5
 while i <= #ARGV do
   local entry, outcome, nfound = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   local owner = redis.call('HGET', KEYS[2], entry)
@@ -103,6 +111,8 @@ while i <= #ARGV do
   out[#out + 1] = admit(KEYS[4], KEYS[5], KEYS[6], max, ARGV, i + 3, i + 2 + nfound)
   i = i + 3 + nfound
 end
+local taken = take(KEYS[5], KEYS[1], KEYS[2], KEYS[7], tonumber(ARGV[3]), tonumber(ARGV[4]), worker)
+for _, entry in ipairs(taken) do out[#out + 1] = entry end
 return out
 `)
 
