@@ -105,3 +105,18 @@ func TestTimerQueueSweeps(t *testing.T) {
 		t.Fatal("not empty")
 	}
 }
+
+// A bucket grows by doubling, not by append's quarter for large slices:
+// the arrays a growing bucket leaves behind stay small next to it (they
+// were some 100 bytes per connection of a server with an idle timeout).
+func TestTimerBucketGrowsByDoubling(t *testing.T) {
+	var q timerQueue
+	timers := make([]timer, 1000)
+	for i := range timers {
+		q.push(&timers[i], 1<<40) // all in one bucket
+	}
+	b := q.buckets[bucketOf(1<<40, 0)]
+	if len(b) != 1000 || cap(b) != 1024 {
+		t.Errorf("bucket of %d entries has room for %d, want 1024", len(b), cap(b))
+	}
+}

@@ -3,6 +3,8 @@
 # that is removed, with any job still running, when the script exits.
 #
 # build_servers [CMD...]   builds corio, netserver, gnetserver and ./cmd/CMD
+#                          (CORIO_BIN=path: that corio instead, an older build
+#                          for a before/after run)
 # idle_growth PID PORT N [ARGS...]
 #                          holds N idle connections to the server PID on
 #                          127.0.0.1:PORT ($bin/idleconns ARGS, on CPU 0)
@@ -16,6 +18,7 @@ build_servers() {
   bin=$(mktemp -d)
   trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$bin"' EXIT
   (cd .. && go build -o "$bin/corio" ./cmd/corio)
+  [ -z "${CORIO_BIN:-}" ] || cp "$CORIO_BIN" "$bin/corio"
   local cmd
   for cmd in netserver gnetserver "$@"; do
     go build -o "$bin/$cmd" "./cmd/$cmd"
