@@ -83,8 +83,4 @@ for part in A B; do
   kill $site_pid; wait $site_pid 2>/dev/null || true
 done
 
-benchstat=$(command -v benchstat || echo "$(go env GOPATH)/bin/benchstat")
-if [ -x "$benchstat" ]; then
-  echo
-  "$benchstat" -col /client "$bin/bench.txt"
-fi
+print_benchstat /client

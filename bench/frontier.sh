@@ -24,9 +24,7 @@ cd "$(dirname "$0")"
 . ./lib.sh
 runs=${1:-5}
 command -v redis-server > /dev/null || { echo "redis-server not found: apt-get install redis-server" >&2; exit 1; }
-bin=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$bin"' EXIT
-(cd .. && go build -o "$bin/corio" ./cmd/corio)
+build_corio
 
 redis_port=16391
 taskset -c 1 redis-server --port $redis_port --bind 127.0.0.1 --save "" --appendonly no --logfile "" > /dev/null &
@@ -44,7 +42,6 @@ site() {
   echo "the site or Redis did not start" >&2; exit 1
 }
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # sent: commands the workers sent (scripts, and a connection's greeting
 # and PING; without --per-host they send nothing else); all: every
 # command processed, the scripts' own calls included.
@@ -110,8 +107,4 @@ for part in A B; do
   kill $site_pid; wait $site_pid 2>/dev/null || true
 done
 
-benchstat=$(command -v benchstat || echo "$(go env GOPATH)/bin/benchstat")
-if [ -x "$benchstat" ]; then
-  echo
-  "$benchstat" -col /client "$bin/bench.txt"
-fi
+print_benchstat /client

@@ -23,14 +23,12 @@ n=${3:-10000}
 if ! command -v wrk >/dev/null; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y wrk; fi
 fi
-bin=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$bin"' EXIT
+. ./lib.sh # new_bin, idle_growth, cpu_ticks
+new_bin
 go build -o "$bin/httpserver" ./cmd/httpserver
 go build -o "$bin/idleconns" ./cmd/idleconns
 ulimit -n "$(ulimit -Hn)"
-. ./lib.sh # idle_growth
 tck=$(getconf CLK_TCK)
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 start() { # impl port
   GOMAXPROCS=1 taskset -c 1 "$bin/httpserver" --impl "$1" --addr "127.0.0.1:$2" >/dev/null 2>&1 &
   pid=$!
@@ -41,9 +39,9 @@ for r in $(seq "$rounds"); do
   for s in corio net fasthttp; do
     port=$((port + 1))
     start "$s" "$port"
-    before=$(cpu "$pid")
+    before=$(cpu_ticks "$pid")
     out=$(taskset -c 0 wrk -t1 -c256 -d"${secs}s" "http://127.0.0.1:$port/")
-    after=$(cpu "$pid")
+    after=$(cpu_ticks "$pid")
     reqs=$(echo "$out" | awk '/requests in/ {print $1}')
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     echo "$s $reqs $after $before $tck $rps" | awk '{c=($3-$4)/$5; printf "load %s %d %.2f %.3f %s\n", $1, $2, c, c*1e6/$2, $6}'

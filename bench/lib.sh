@@ -2,9 +2,15 @@
 # servers, and the extra commands named, into a temporary directory $bin
 # that is removed, with any job still running, when the script exits.
 #
-# build_servers [CMD...]   builds corio, netserver, gnetserver and ./cmd/CMD
-#                          (CORIO_BIN=path: that corio instead, an older build
-#                          for a before/after run)
+# new_bin                  makes $bin, removed (jobs killed) at exit
+# build_corio              new_bin, and corio built into it (CORIO_BIN=path:
+#                          that corio instead, an older build for a
+#                          before/after run)
+# build_servers [CMD...]   build_corio, then netserver, gnetserver and ./cmd/CMD
+# cpu_ticks PID            the process's CPU time so far (user + system), in
+#                          clock ticks (getconf CLK_TCK a second)
+# print_benchstat COLUMN   benchstat of $bin/bench.txt by COLUMN (-col), if
+#                          benchstat is installed
 # idle_growth PID PORT N [ARGS...]
 #                          holds N idle connections to the server PID on
 #                          127.0.0.1:PORT ($bin/idleconns ARGS, on CPU 0)
@@ -14,11 +20,19 @@
 #                          corio-noidle: bursts without the default 2-minute idle
 #                          timeout, which the other servers do not have either)
 
-build_servers() {
+new_bin() {
   bin=$(mktemp -d)
   trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$bin"' EXIT
+}
+
+build_corio() {
+  new_bin
   (cd .. && go build -o "$bin/corio" ./cmd/corio)
   [ -z "${CORIO_BIN:-}" ] || cp "$CORIO_BIN" "$bin/corio"
+}
+
+build_servers() {
+  build_corio
   local cmd
   for cmd in netserver gnetserver "$@"; do
     go build -o "$bin/$cmd" "./cmd/$cmd"
@@ -36,6 +50,17 @@ server_cmd() {
 }
 
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+print_benchstat() {
+  local benchstat
+  benchstat=$(command -v benchstat || echo "$(go env GOPATH)/bin/benchstat")
+  if [ -x "$benchstat" ]; then
+    echo
+    "$benchstat" -col "$1" "$bin/bench.txt"
+  fi
+}
 
 idle_growth() {
   local pid=$1 port=$2 n=$3 before after client

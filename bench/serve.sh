@@ -28,7 +28,6 @@ start() { # name port -> pid
   GOMAXPROCS=1 taskset -c 1 $(server_cmd "$1" "$2") >/dev/null 2>&1 &
   echo $!
 }
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 start_base() { # port -> pid
   GOMAXPROCS=1 taskset -c 1 "$baseline" serve --hubs 1 --addr "127.0.0.1:$1" >/dev/null 2>&1 &
@@ -47,9 +46,9 @@ sleep 1
 for r in $(seq "$rounds"); do
   for c in 1 100 500; do
     for s in "${servers[@]}"; do
-      before=$(cpu "${pid[$s]}")
+      before=$(cpu_ticks "${pid[$s]}")
       out=$(GOMAXPROCS=1 taskset -c 0 "$bin/corio" load --addr "127.0.0.1:${port[$s]}" -c "$c" -d "${secs}s" --hubs 1 --json)
-      after=$(cpu "${pid[$s]}")
+      after=$(cpu_ticks "${pid[$s]}")
       python3 - "$s" "$c" "$before" "$after" "$tck" "$out" <<'PY'
 import json, sys
 s, c, before, after, tck, out = sys.argv[1:]
