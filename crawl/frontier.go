@@ -3,6 +3,7 @@ package crawl
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strconv"
 )
 
@@ -11,6 +12,21 @@ import (
 type Entry struct {
 	URL   string
 	Depth int
+}
+
+// SeedHosts returns the hosts (host:port) of entries, each once, in the
+// order met: the hosts of a crawl's starting URLs, which Frontier.Open
+// keeps for the same-host rule. An entry that is not a URL is left out.
+func SeedHosts(entries []Entry) []string {
+	var hosts []string
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if u, err := url.Parse(e.URL); err == nil && !seen[u.Host] {
+			seen[u.Host] = true
+			hosts = append(hosts, u.Host)
+		}
+	}
+	return hosts
 }
 
 // Settings are what every worker of one crawl must agree on: a frontier

@@ -3,7 +3,6 @@ package crawl
 import (
 	"context"
 	"hash/maphash"
-	"net/url"
 	"slices"
 
 	"github.com/corio-go/corio"
@@ -41,9 +40,9 @@ func (f *memoryFrontier) Open(_ context.Context, s Settings, seeds []Entry) ([]s
 		return nil, 0, ErrNoCrawl
 	}
 	f.settings = s
-	for _, e := range seeds {
-		if u, err := url.Parse(e.URL); err == nil && !slices.Contains(f.hosts, u.Host) {
-			f.hosts = append(f.hosts, u.Host)
+	for _, h := range SeedHosts(seeds) {
+		if !slices.Contains(f.hosts, h) {
+			f.hosts = append(f.hosts, h)
 		}
 	}
 	if len(f.queue) == 0 {

@@ -195,12 +195,7 @@ func (f *Frontier) Open(ctx context.Context, s crawl.Settings, seeds []crawl.Ent
 		return nil, 0, err
 	}
 	f.max = s.Max
-	var hosts []string
-	for _, e := range seeds {
-		if u, err := url.Parse(e.URL); err == nil {
-			hosts = append(hosts, u.Host)
-		}
-	}
+	hosts := crawl.SeedHosts(seeds)
 	args := []any{string(settings), s.Max, len(hosts)}
 	for _, h := range hosts {
 		args = append(args, h)
@@ -242,9 +237,9 @@ func (f *Frontier) Take(ctx context.Context, n int) ([]crawl.Entry, bool, error)
 		// Taken ahead: by an earlier take, or by a batch of pages done
 		// (also one that ended while this take waited).
 		if len(f.ahead) > 0 {
-			k := min(n, len(f.ahead))
-			taken := slices.Clone(f.ahead[:k])
-			f.ahead = f.ahead[k:]
+			m := min(n, len(f.ahead))
+			taken := slices.Clone(f.ahead[:m])
+			f.ahead = f.ahead[m:]
 			return taken, false, nil
 		}
 		// A batch on its way takes for the next fetches: wait for it
