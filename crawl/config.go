@@ -107,6 +107,13 @@ func (c *Config) settings() Settings {
 	return Settings{Depth: c.Depth, Max: c.Max, PerHost: c.PerHost, AnyHost: c.AnyHost, IgnoreRobots: c.IgnoreRobots}
 }
 
+// Adopt sets what the workers of one crawl agree on (Depth, Max, PerHost,
+// AnyHost, IgnoreRobots) to s: for a worker that joins a shared crawl
+// with the settings the crawl keeps.
+func (c *Config) Adopt(s Settings) {
+	c.Depth, c.Max, c.PerHost, c.AnyHost, c.IgnoreRobots = s.Depth, s.Max, s.PerHost, s.AnyHost, s.IgnoreRobots
+}
+
 // Validate reports the first setting that is wrong, naming it.
 func (c *Config) Validate() error {
 	if c.Concurrency < 1 {

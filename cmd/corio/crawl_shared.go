@@ -68,26 +68,44 @@ type quietRedis struct{}
 
 func (quietRedis) Printf(context.Context, string, ...any) {}
 
-// open connects to the frontier and says, on stderr, which worker this
-// is; cfg takes the crawl's settings if s.adopt. A Redis that is not
-// there, a bad URL or name, or (adopting) no such crawl is a usage error.
-func (s *sharedCrawl) open(ctx context.Context, stderr io.Writer, cfg *crawl.Config) (*redisfrontier.Frontier, error) {
+// connect opens the shared crawl's frontier. A Redis that is not there,
+// or a bad URL or name, is a usage error.
+func (s *sharedCrawl) connect(ctx context.Context) (*redisfrontier.Frontier, error) {
 	redis.SetLogger(quietRedis{})
 	f, err := redisfrontier.Open(ctx, redisfrontier.Options{URL: s.url, Crawl: s.name, Worker: s.worker, Lease: s.lease})
 	if err != nil {
 		return nil, fmt.Errorf("%w: crawl: %v", errUsage, err)
 	}
+	return f, nil
+}
+
+// status reads the shared crawl's status; no such crawl is a usage error.
+func status(ctx context.Context, f *redisfrontier.Frontier) (redisfrontier.Status, error) {
+	st, err := f.Status(ctx)
+	switch {
+	case errors.Is(err, crawl.ErrNoCrawl):
+		return st, fmt.Errorf("%w: crawl: %v", errUsage, err)
+	case err != nil:
+		return st, fmt.Errorf("crawl: %w", err)
+	}
+	return st, nil
+}
+
+// open connects to the frontier and says, on stderr, which worker this
+// is; cfg takes the crawl's settings if s.adopt. A Redis that is not
+// there, a bad URL or name, or (adopting) no such crawl is a usage error.
+func (s *sharedCrawl) open(ctx context.Context, stderr io.Writer, cfg *crawl.Config) (*redisfrontier.Frontier, error) {
+	f, err := s.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if s.adopt {
-		st, err := f.Status(ctx)
+		st, err := status(ctx, f)
 		if err != nil {
 			f.Close()
-			if errors.Is(err, crawl.ErrNoCrawl) {
-				return nil, fmt.Errorf("%w: crawl: %v", errUsage, err)
-			}
-			return nil, fmt.Errorf("crawl: %w", err)
+			return nil, err
 		}
-		cfg.Depth, cfg.Max, cfg.PerHost = st.Settings.Depth, st.Settings.Max, st.Settings.PerHost
-		cfg.AnyHost, cfg.IgnoreRobots = st.Settings.AnyHost, st.Settings.IgnoreRobots
+		cfg.Adopt(st.Settings)
 	}
 	fmt.Fprintf(stderr, "corio crawl: worker %s on crawl %s\n", f.Worker(), s.name)
 	return f, nil
@@ -96,18 +114,14 @@ func (s *sharedCrawl) open(ctx context.Context, stderr io.Writer, cfg *crawl.Con
 // admin runs --status or --drop.
 func (s *sharedCrawl) admin(ctx context.Context, stdout io.Writer, asJSON bool) error {
 	return corio.Run(ctx, func(ctx context.Context) error {
-		redis.SetLogger(quietRedis{})
-		f, err := redisfrontier.Open(ctx, redisfrontier.Options{URL: s.url, Crawl: s.name, Lease: s.lease})
+		f, err := s.connect(ctx)
 		if err != nil {
-			return fmt.Errorf("%w: crawl: %v", errUsage, err)
+			return err
 		}
 		defer f.Close()
-		st, err := f.Status(ctx)
+		st, err := status(ctx, f)
 		if err != nil {
-			if errors.Is(err, crawl.ErrNoCrawl) {
-				return fmt.Errorf("%w: crawl: %v", errUsage, err)
-			}
-			return fmt.Errorf("crawl: %w", err)
+			return err
 		}
 		if s.drop {
 			if err := f.Drop(ctx); err != nil {
