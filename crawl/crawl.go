@@ -370,10 +370,10 @@ func (c *crawler) report(ctx context.Context, v *visit, page *Page, links []*url
 	} else {
 		c.sum.Failed++
 	}
+	found := c.follow(links, page.Links, e.Depth+1) // before the callback, which may change page.Links
 	if c.onPage != nil {
 		c.onPage(ctx, page)
 	}
-	found := c.follow(links, e.Depth+1)
 	v.freeSlot()
 	c.done(ctx, e, outcome, found)
 	if c.cfg.Progress != nil {
@@ -402,14 +402,14 @@ func (c *crawler) done(ctx context.Context, e Entry, o Outcome, found []Entry) {
 
 // follow returns the links the crawl follows, at depth: on its hosts
 // (unless AnyHost), through the URL filters, and not disallowed by a
-// robots.txt known already.
-func (c *crawler) follow(links []*url.URL, depth int) []Entry {
+// robots.txt known already. texts are the links' texts, in order.
+func (c *crawler) follow(links []*url.URL, texts []string, depth int) []Entry {
 	var found []Entry
-	for _, l := range links {
+	for i, l := range links {
 		if !c.cfg.AnyHost && !c.hosts[l.Host] {
 			continue
 		}
-		s := l.String()
+		s := texts[i]
 		if !c.cfg.followed(s) {
 			continue
 		}

@@ -90,22 +90,22 @@ func (c *crawler) get(ctx context.Context, u *url.URL, wantLinks bool) (a attemp
 	// Bounded by what it gives, decompressed, not by what the wire
 	// carries: a small gzip response may unpack to gigabytes.
 	body := &boundedReader{r: resp.Body, left: c.cfg.maxBody()}
-	html := isHTML(resp.Header.Get("Content-Type"))
+	isPage := isHTML(resp.Header.Get("Content-Type"))
 	var linksCut bool
 	switch {
-	case c.cfg.KeepBody || html && len(c.rules) > 0:
+	case c.cfg.KeepBody || isPage && len(c.rules) > 0:
 		a.body, err = io.ReadAll(body)
 		a.n = body.n
-		if html && len(c.rules) > 0 {
+		if isPage && len(c.rules) > 0 {
 			a.doc, a.links, linksCut = parseHTML(resp.Request.URL, a.body, wantLinks, c.cfg.maxLinks())
-		} else if html && wantLinks {
+		} else if isPage && wantLinks {
 			a.links, linksCut = extractLinks(resp.Request.URL, bytes.NewReader(a.body), c.cfg.maxLinks())
 		}
 		if !c.cfg.KeepBody {
 			a.body = nil
 		}
 	default:
-		if wantLinks && html {
+		if wantLinks && isPage {
 			a.links, linksCut = extractLinks(resp.Request.URL, body, c.cfg.maxLinks())
 		}
 		_, err = io.Copy(io.Discard, body)
