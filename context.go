@@ -171,7 +171,17 @@ func (c *hctx) closeDone() {
 // markCancelled sets err if no error is set yet, closes Done and calls
 // the functions AfterFunc registered.
 func (c *hctx) markCancelled(err error) bool {
-	if !c.err.CompareAndSwap(nil, &err) {
+	var p *error
+	switch err { // the usual errors need no allocation of their own
+	case context.Canceled:
+		p = &errCanceled
+	case context.DeadlineExceeded:
+		p = &errDeadlineExceeded
+	default:
+		e := err
+		p = &e
+	}
+	if !c.err.CompareAndSwap(nil, p) {
 		return false
 	}
 	c.closeDone()
@@ -180,6 +190,10 @@ func (c *hctx) markCancelled(err error) bool {
 	}
 	return true
 }
+
+// errCanceled and errDeadlineExceeded are the usual cancellations, for
+// the error pointer a cancelled hctx holds. Never assigned.
+var errCanceled, errDeadlineExceeded error = context.Canceled, context.DeadlineExceeded
 
 // cancelFromAnywhere cancels c from any goroutine: the error is visible at
 // once, the waking is done by the hub at its next step.
