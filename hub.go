@@ -58,6 +58,12 @@ type hub struct {
 	// inCallback: submitted functions are running (outside any task).
 	// Atomic only so that a misuse from another goroutine is not a race.
 	inCallback atomic.Bool
+	// steps counts the loop's steps, lastShared is when the hub last let
+	// the Go scheduler run and shares how many times it did (see
+	// shareThread).
+	steps      uint32
+	lastShared time.Time
+	shares     int
 }
 
 // Option configures Run.

@@ -2,6 +2,7 @@ package corio
 
 import (
 	"context"
+	"runtime"
 	"time"
 )
 
@@ -11,6 +12,9 @@ import (
 // task waits while nothing can wake it.
 func (h *hub) loop() error {
 	for {
+		if h.steps++; h.steps%shareCheckSteps == 0 {
+			h.shareThread()
+		}
 		// Run the tasks ready now; those they make ready run next round,
 		// after timers and I/O have had their turn.
 		h.runRound()
@@ -34,6 +38,33 @@ func (h *hub) loop() error {
 			return err
 		}
 	}
+}
+
+// shareCheckSteps is how many of the loop's steps go by between looks at
+// the time for shareThread (reading the clock costs more than a step's
+// bookkeeping).
+const shareCheckSteps = 16
+
+// shareEvery is how long a busy hub runs before it lets the Go scheduler
+// run (shareThread).
+const shareEvery = time.Millisecond
+
+// shareThread lets the Go scheduler run once the hub has run shareEvery
+// without doing so. A busy hub switches between its tasks without the
+// scheduler, which therefore counts it as one goroutine running all along:
+// after 10 ms the runtime's monitor (sysmon) preempts it and, if it is in
+// a system call then (a loaded server mostly is), takes its processor and
+// starts another thread for it; the monitor then wakes every 20 µs for a
+// while, on the hub's cores. A yield every millisecond (a few hundred
+// nanoseconds) keeps all of that away.
+func (h *hub) shareThread() {
+	now := time.Now()
+	if now.Sub(h.lastShared) < shareEvery {
+		return
+	}
+	h.lastShared = now
+	h.shares++
+	runtime.Gosched()
 }
 
 // fireTimers fires every timer that is due.

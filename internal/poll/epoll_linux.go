@@ -3,8 +3,11 @@
 package poll
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -12,12 +15,29 @@ import (
 
 // A Poller waits on an epoll instance. An eventfd registered in it carries
 // wake-ups from other goroutines.
+//
+// A Wait that must block does not block its thread in epoll_wait: it
+// parks its goroutine on the runtime's own poller, in which the epoll
+// instance is registered (an epoll descriptor is readable while events are
+// ready in it). The hub's processor is then idle as the runtime sees it,
+// as with a goroutine waiting on a net.Conn. A thread blocked in a system
+// call instead keeps the runtime's monitor (sysmon) waking every 20 µs to
+// take its processor back, on the same cores as the hub, which cost a
+// loaded server a context switch every few requests.
 type Poller struct {
-	epfd   int
-	wakefd int
-	woken  atomic.Bool // a wake-up is written and not yet consumed
-	events []unix.EpollEvent
-	closed bool
+	epfd int
+	file *os.File        // epfd, registered in the runtime's poller; owns it
+	raw  syscall.RawConn // file's, to park on
+	// lookReady is what a parked Wait calls when it wakes: it looks for
+	// events into n and err. Made once: a closure made per Wait would be
+	// an allocation each time the hub parks.
+	lookReady func(uintptr) bool
+	n         int
+	err       error
+	wakefd    int
+	woken     atomic.Bool // a wake-up is written and not yet consumed
+	events    []unix.EpollEvent
+	closed    bool
 }
 
 // New returns a Poller with its own epoll instance and eventfd.
@@ -37,7 +57,32 @@ func New() (*Poller, error) {
 		unix.Close(epfd)
 		return nil, fmt.Errorf("poll: epoll_ctl add eventfd: %w", err)
 	}
-	return &Poller{epfd: epfd, wakefd: wakefd, events: make([]unix.EpollEvent, 256)}, nil
+	p := &Poller{epfd: epfd, wakefd: wakefd, events: make([]unix.EpollEvent, 256)}
+	if err := p.registerInRuntime(); err != nil {
+		unix.Close(wakefd)
+		unix.Close(epfd)
+		return nil, err
+	}
+	return p, nil
+}
+
+// registerInRuntime gives epfd to an os.File, which the runtime's poller
+// watches because the descriptor is non-blocking.
+func (p *Poller) registerInRuntime() error {
+	if err := unix.SetNonblock(p.epfd, true); err != nil {
+		return fmt.Errorf("poll: set epoll non-blocking: %w", err)
+	}
+	p.file = os.NewFile(uintptr(p.epfd), "epoll")
+	raw, err := p.file.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("poll: epoll in the runtime's poller: %w", err)
+	}
+	p.raw = raw
+	p.lookReady = func(uintptr) bool {
+		p.n, p.err = p.look()
+		return p.n > 0 || p.err != nil
+	}
+	return nil
 }
 
 // Wait blocks until an event arrives, a wake-up comes or timeout passes
@@ -47,12 +92,9 @@ func (p *Poller) Wait(timeout time.Duration, ready []Event) ([]Event, error) {
 	if p.closed {
 		return ready, ErrClosed
 	}
-	n, err := unix.EpollWait(p.epfd, p.events, timeoutMillis(timeout))
-	if err == unix.EINTR {
-		return ready, nil
-	}
+	n, err := p.waitEvents(timeout)
 	if err != nil {
-		return ready, fmt.Errorf("poll: epoll_wait: %w", err)
+		return ready, err
 	}
 	for i := range n {
 		ev := &p.events[i]
@@ -70,6 +112,51 @@ func (p *Poller) Wait(timeout time.Duration, ready []Event) ([]Event, error) {
 		})
 	}
 	return ready, nil
+}
+
+// waitEvents fills p.events and says how many it holds: those ready now,
+// or, if none is and timeout is not zero, the first to come within it,
+// parked on the runtime's poller meanwhile (see Poller). An interrupted
+// look reports none.
+func (p *Poller) waitEvents(timeout time.Duration) (int, error) {
+	n, err := p.look()
+	if n > 0 || err != nil || timeout == 0 {
+		return n, err
+	}
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	if err := p.file.SetReadDeadline(deadline); err != nil {
+		return 0, fmt.Errorf("poll: epoll deadline: %w", err)
+	}
+	// Read calls the function first, then parks until the descriptor is
+	// readable (an edge the runtime's poller keeps if it comes between
+	// the two) and calls it again.
+	werr := p.raw.Read(p.lookReady)
+	n, err = p.n, p.err
+	p.n, p.err = 0, nil
+	switch {
+	case err != nil:
+		return 0, err
+	case errors.Is(werr, os.ErrDeadlineExceeded):
+		return 0, nil
+	case werr != nil:
+		return 0, fmt.Errorf("poll: park on epoll: %w", werr)
+	}
+	return n, nil
+}
+
+// look takes the events ready now, without blocking.
+func (p *Poller) look() (int, error) {
+	n, err := unix.EpollWait(p.epfd, p.events, 0)
+	switch {
+	case err == unix.EINTR:
+		return 0, nil
+	case err != nil:
+		return 0, fmt.Errorf("poll: epoll_wait: %w", err)
+	}
+	return n, nil
 }
 
 func (p *Poller) drainWake() {
@@ -126,7 +213,7 @@ func (p *Poller) Close() error {
 	}
 	p.closed = true
 	err1 := unix.Close(p.wakefd)
-	err2 := unix.Close(p.epfd)
+	err2 := p.file.Close()
 	if err1 != nil {
 		return fmt.Errorf("poll: close eventfd: %w", err1)
 	}
