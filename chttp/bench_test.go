@@ -1,9 +1,12 @@
 package chttp_test
 
 import (
+	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/corio-go/corio"
@@ -72,4 +75,60 @@ func getAll(client *http.Client, req *http.Request) error {
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return err
+}
+
+// BenchmarkServePlaintext is one request and its response on a kept-alive
+// connection to chttp.Server, with the plaintext benchmark's handler (as
+// bench/http.sh serves it), from a raw client that allocates nothing: the
+// allocations reported are the server's. The server's hub runs on a
+// goroutine of its own.
+func BenchmarkServePlaintext(b *testing.B) {
+	_, addr := startCorio(b, plaintextHandler(), 0)
+	benchRawRequests(b, addr)
+}
+
+// BenchmarkBaselineNetHTTPServePlaintext is BenchmarkServePlaintext
+// against net/http's server.
+func BenchmarkBaselineNetHTTPServePlaintext(b *testing.B) {
+	srv := httptest.NewServer(plaintextHandler())
+	b.Cleanup(srv.Close)
+	benchRawRequests(b, srv.Listener.Addr().String())
+}
+
+func plaintextHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "Hello, World!")
+	})
+}
+
+// benchRawRequests sends wrk's request, then reads the response's header
+// and its 13-byte body, b.N times on one connection.
+func benchRawRequests(b *testing.B, addr string) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	req := []byte("GET / HTTP/1.1\r\nHost: " + addr + "\r\n\r\n")
+	br := bufio.NewReader(c)
+	body := make([]byte, len("Hello, World!"))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			line, err := br.ReadSlice('\n')
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(line) == 2 {
+				break
+			}
+		}
+		if _, err := io.ReadFull(br, body); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -32,7 +32,17 @@ import (
 //   - An HTTP/1.1 request with an empty Host header is refused like one with
 //     none (http.ReadRequest, which parses requests, leaves no way to tell
 //     them apart); net/http accepts it.
+//   - A ResponseWriter, with its Header map, serves another request once
+//     its handler has returned (net/http's contract forbids using it
+//     then): a handler must not hand it to code that outlives the call.
+//     The Request and its context may be kept.
 //   - There is no HTTP/2.
+//
+// Requests are read as http.ReadRequest reads them. The usual request (no
+// body, its whole header in the connection's buffer) is parsed in place,
+// with a third of ReadRequest's allocations and the same *http.Request
+// (see readRequest; a fuzz test compares the two); any other goes to
+// ReadRequest, so every refusal is net/http's.
 type Server struct {
 	Addr    string       // host:port; default ":http" (":https" over TLS)
 	Handler http.Handler // default http.DefaultServeMux

@@ -196,7 +196,8 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 	}
 	sc.rwc.SetReadDeadline(headerDeadline)
 	sc.limit.N = sc.cfg.headerLimit
-	req, err := http.ReadRequest(br)
+	var plain http.Request // a plain request's, on this stack
+	req, err := readRequest(br, &plain)
 	if err == nil {
 		err = checkRequest(req)
 	}
@@ -223,6 +224,7 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 	}
 	if w.panicked { // what reached the connection's buffer goes out, no more
 		w.cancel()
+		w.release()
 		bw.Flush()
 		return errHandlerPanicked
 	}
@@ -232,6 +234,7 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 	if err == nil && w.closeAfterReply {
 		err = errCloseConn
 	}
+	w.release()
 	return err
 }
 

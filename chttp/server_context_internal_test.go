@@ -20,7 +20,7 @@ func TestRequestContextUnderBaseValues(t *testing.T) {
 	err := corio.Run(context.Background(), func(ctx context.Context) error {
 		handler := corio.Spawn(ctx, func(ctx context.Context) error { // a request's task
 			before := runtime.NumGoroutine()
-			rctx, cancel := context.WithCancel(valuesFrom{ctx, base})
+			rctx, cancel := corio.WithCancel(&requestParent{Context: ctx, sc: &serverConn{ctx: base}})
 			defer cancel()
 			if n := runtime.NumGoroutine(); n != before {
 				t.Errorf("%d goroutines after making the request's context, %d before", n, before)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,9 +42,10 @@ type response struct {
 	cancel   context.CancelFunc
 
 	status          int
-	wroteHeader     bool   // the status is set
-	sentHeader      bool   // the header is written
-	buf             []byte // the body before the header is sent
+	wroteHeader     bool     // the status is set
+	sentHeader      bool     // the header is written
+	buf             []byte   // the body before the header is sent
+	small           [64]byte // buf's first array: a small body needs no other
 	chunking        bool
 	contentLength   int64 // declared or computed; -1: unknown
 	written         int64 // body bytes written
@@ -63,71 +65,89 @@ const bufferBeforeChunking = 2048
 // read, to keep the connection, before giving up on it (net/http's).
 const maxPostHandlerRead = 256 << 10
 
-func (sc *serverConn) newResponse(ctx context.Context, req *http.Request, br *bufio.Reader, bw *bufio.Writer) (*response, error) {
-	var parent context.Context = ctx
-	if sc.ctx != nil {
-		parent = valuesFrom{ctx, sc.ctx}
-	}
-	// Cancel first, then the value: a cancelCtx under the task's context
-	// (which has AfterFunc) costs no goroutine; under a value context it
-	// would start one per request to watch its parent.
-	rctx, cancel := context.WithCancel(parent)
-	rctx = context.WithValue(rctx, http.LocalAddrContextKey, sc.c.LocalAddr())
-	req = req.WithContext(rctx)
+func (sc *serverConn) newResponse(ctx context.Context, parsed *http.Request, br *bufio.Reader, bw *bufio.Writer) (*response, error) {
+	w := responses.Get().(*response)
+	w.sc, w.br, w.bw, w.contentLength = sc, br, bw, -1
+	// The request's context may outlive the response (a handler may hand
+	// it on), so its parent is not part of it.
+	rctx, cancel := corio.WithCancel(&requestParent{Context: ctx, sc: sc})
+	req := parsed.WithContext(rctx) // parsed may be on the caller's stack: it must not escape
 	req.RemoteAddr = sc.remoteAddr()
 	if tc, ok := sc.rwc.(*tls.Conn); ok {
 		st := tc.ConnectionState()
 		req.TLS = &st
 	}
-	w := &response{sc: sc, req: req, br: br, bw: bw, header: make(http.Header), cancel: cancel, contentLength: -1,
-		wants10Keep: wantsHTTP10KeepAlive(req), wantsClose: req.Close}
+	w.req, w.cancel = req, cancel
+	w.wants10Keep, w.wantsClose = wantsHTTP10KeepAlive(req), req.Close
 	w.bodyStore = requestBody{rc: req.Body, w: w}
 	w.body = &w.bodyStore
 	req.Body = w.body
-	if hasToken(req.Header.Get("Expect"), "100-continue") {
+	if hasToken(fieldValue(req.Header, "Expect"), "100-continue") {
 		if req.ProtoAtLeast(1, 1) && req.ContentLength != 0 {
 			w.body.expectContinue, w.body.continueAsked = true, true
 		}
-	} else if req.Header.Get("Expect") != "" {
+	} else if fieldValue(req.Header, "Expect") != "" {
 		w.sendExpectationFailed()
 		cancel()
+		w.release()
 		return nil, errCloseConn
 	}
 	return w, nil
 }
 
-// valuesFrom is ctx (its cancellation, its deadline) with the values of
-// vals first: the request's task's context with BaseContext's values.
-type valuesFrom struct {
+// responses keeps responses, with their header maps, for the requests to
+// come: net/http's contract forbids using a ResponseWriter (and its Header)
+// once ServeHTTP has returned, and not allocating both for each request
+// saves about half of what a small request allocates, and the collections
+// that go with it.
+var responses = sync.Pool{New: func() any { return &response{header: make(http.Header)} }}
+
+// release empties w and gives it back to responses, once its handler has
+// returned and its response is written.
+func (w *response) release() {
+	h := w.header
+	clear(h)
+	*w = response{header: h}
+	responses.Put(w)
+}
+
+// requestParent is what a request's context is made under: the context of
+// the task serving it (its cancellation, its deadline), with the values
+// net/http gives a request's context (http.LocalAddrContextKey) and those
+// of BaseContext and ConnContext. corio.WithCancel makes a hub context
+// under it (its Done is the task's): the request's context ends with the
+// task, at once and with no goroutine watching.
+type requestParent struct {
 	context.Context
-	vals context.Context
+	sc *serverConn
 }
 
-// AfterFunc is the task's context's own (a hub context has one, which
-// runs f as the context ends, on the hub): a context made under
-// valuesFrom (the request's, cancellable) then ends with the task at once,
-// as it would directly under it. Without it, context.WithCancel would
-// start a goroutine per request to watch the parent, and the request's
-// context would end only when that goroutine ran.
-func (v valuesFrom) AfterFunc(f func()) (stop func() bool) {
-	if a, ok := v.Context.(interface{ AfterFunc(func()) func() bool }); ok {
-		return a.AfterFunc(f)
+func (p *requestParent) Value(key any) any {
+	if key == http.LocalAddrContextKey {
+		return p.sc.c.LocalAddr()
 	}
-	return context.AfterFunc(v.Context, f)
+	if p.sc.ctx != nil {
+		if x := p.sc.ctx.Value(key); x != nil {
+			return x
+		}
+	}
+	return p.Context.Value(key)
 }
 
-func (v valuesFrom) Value(key any) any {
-	if x := v.vals.Value(key); x != nil {
-		return x
+// fieldValue is h.Get(name) for a name already canonical, which Get would
+// canonicalize again on every call.
+func fieldValue(h http.Header, name string) string {
+	if v := h[name]; len(v) > 0 {
+		return v[0]
 	}
-	return v.Context.Value(key)
+	return ""
 }
 
 func wantsHTTP10KeepAlive(r *http.Request) bool {
 	if r.ProtoMajor != 1 || r.ProtoMinor != 0 {
 		return false
 	}
-	return hasToken(r.Header.Get("Connection"), "keep-alive")
+	return hasToken(fieldValue(r.Header, "Connection"), "keep-alive")
 }
 
 // hasToken reports whether token is in v, case-insensitively, between
@@ -194,12 +214,12 @@ func (w *response) WriteHeader(code int) {
 		return
 	}
 	w.wroteHeader, w.status = true, code
-	if cl := w.header.Get("Content-Length"); cl != "" {
+	if cl := fieldValue(w.header, "Content-Length"); cl != "" {
 		if v, err := strconv.ParseInt(cl, 10, 64); err == nil && v >= 0 {
 			w.contentLength = v
 		} else {
 			w.sc.cfg.logf("http: invalid Content-Length of %q", cl)
-			w.header.Del("Content-Length")
+			delete(w.header, "Content-Length")
 		}
 	}
 }
@@ -213,7 +233,10 @@ func writeStatusLine(bw *bufio.Writer, is11 bool, code int) {
 		bw.WriteString("HTTP/1.0 ")
 	}
 	if text := http.StatusText(code); text != "" {
-		bw.WriteString(strconv.Itoa(code))
+		// Three digits (WriteHeader refuses others), without a string.
+		bw.WriteByte(byte('0' + code/100))
+		bw.WriteByte(byte('0' + code/10%10))
+		bw.WriteByte(byte('0' + code%10))
 		bw.WriteString(" ")
 		bw.WriteString(text)
 	} else {
@@ -234,53 +257,67 @@ func bodyAllowed(code int) bool {
 }
 
 // Write writes body bytes, as net/http's does.
-func (w *response) Write(p []byte) (int, error) {
+func (w *response) Write(p []byte) (int, error) { return w.write(p, "") }
+
+// WriteString is Write for a string, without copying it to bytes first
+// (io.WriteString calls it).
+func (w *response) WriteString(s string) (int, error) { return w.write(nil, s) }
+
+// write writes the body bytes p or s (one of them is empty).
+func (w *response) write(p []byte, s string) (int, error) {
+	n := len(p) + len(s)
 	switch {
 	case w.hijacked:
-		if len(p) > 0 {
+		if n > 0 {
 			w.sc.cfg.logf("http: response.Write on hijacked connection")
 		}
 		return 0, http.ErrHijacked
 	case !w.wroteHeader:
 		w.WriteHeader(http.StatusOK)
 	}
-	if len(p) == 0 {
+	if n == 0 {
 		return 0, nil
 	}
 	if !bodyAllowed(w.status) {
 		return 0, http.ErrBodyNotAllowed
 	}
-	w.written += int64(len(p))
+	w.written += int64(n)
 	if w.contentLength != -1 && w.written > w.contentLength {
 		return 0, http.ErrContentLength
 	}
 	if !w.sentHeader {
 		// Held until it outgrows the buffer; then it goes out with the
 		// header, which sniffs its type from it.
-		w.buf = append(w.buf, p...)
+		if w.buf == nil {
+			w.buf = w.small[:0]
+		}
+		w.buf = append(append(w.buf, p...), s...)
 		if len(w.buf) <= bufferBeforeChunking {
-			return len(p), nil
+			return n, nil
 		}
 		if err := w.sendHeader(); err != nil {
 			return 0, err
 		}
-		return len(p), nil
+		return n, nil
 	}
-	return w.writeBody(p)
+	return w.writeBody(p, s)
 }
 
-// WriteString is Write for a string.
-func (w *response) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
-
-// writeBody writes p after the header: as a chunk when chunking.
-func (w *response) writeBody(p []byte) (int, error) {
-	if len(p) == 0 || w.req.Method == "HEAD" {
-		return len(p), nil
+// writeBody writes p or s after the header: as a chunk when chunking.
+func (w *response) writeBody(p []byte, s string) (int, error) {
+	n := len(p) + len(s)
+	if n == 0 || w.req.Method == "HEAD" {
+		return n, nil
 	}
 	if w.chunking {
-		fmt.Fprintf(w.bw, "%x\r\n", len(p))
+		fmt.Fprintf(w.bw, "%x\r\n", n)
 	}
-	n, err := w.bw.Write(p)
+	var err error
+	if p != nil {
+		n, err = w.bw.Write(p)
+	} else {
+		n, err = w.bw.WriteString(s)
+	}
 	if err == nil && w.chunking {
 		_, err = w.bw.WriteString("\r\n")
 	}
@@ -314,9 +351,9 @@ func (w *response) sendHeader() error {
 			w.trailers = append(w.trailers, k)
 		}
 	}
-	te := h.Get("Transfer-Encoding")
+	te := fieldValue(h, "Transfer-Encoding")
 	hasTE := te != ""
-	if w.handlerDone && len(w.trailers) == 0 && !hasTE && bodyAllowed(w.status) && h.Get("Content-Length") == "" && (!isHEAD || len(p) > 0) {
+	if w.handlerDone && len(w.trailers) == 0 && !hasTE && bodyAllowed(w.status) && fieldValue(h, "Content-Length") == "" && (!isHEAD || len(p) > 0) {
 		w.contentLength = int64(len(p))
 		extra.contentLength = strconv.Itoa(len(p))
 	}
@@ -329,7 +366,7 @@ func (w *response) sendHeader() error {
 	} else if !w.req.ProtoAtLeast(1, 1) || w.wantsClose {
 		closeAfter = true
 	}
-	if h.Get("Connection") == "close" {
+	if fieldValue(h, "Connection") == "close" {
 		closeAfter = true
 	}
 	if w.body.continueAsked && !w.body.sawEOF {
@@ -343,7 +380,7 @@ func (w *response) sendHeader() error {
 			switch {
 			case err == nil && n > maxPostHandlerRead:
 				closeAfter = true
-				h.Del("Connection")
+				delete(h, "Connection")
 				extra.connection = "close"
 			case err == io.EOF:
 				w.body.sawEOF = true
@@ -355,47 +392,47 @@ func (w *response) sendHeader() error {
 	code := w.status
 	if bodyAllowed(code) {
 		_, haveType := h["Content-Type"]
-		if h.Get("Content-Encoding") == "" && !haveType && !hasTE && len(p) > 0 {
+		if fieldValue(h, "Content-Encoding") == "" && !haveType && !hasTE && len(p) > 0 {
 			extra.contentType = http.DetectContentType(p)
 		}
 	} else {
-		for _, k := range []string{"Content-Type", "Content-Length", "Transfer-Encoding"} {
-			h.Del(k)
-		}
+		delete(h, "Content-Type")
+		delete(h, "Content-Length")
+		delete(h, "Transfer-Encoding")
 	}
 	if _, ok := h["Date"]; !ok {
 		extra.date = httpDate()
 	}
 	if hasCL && hasTE && te != "identity" {
 		w.sc.cfg.logf("http: WriteHeader called with both Transfer-Encoding of %q and a Content-Length of %d", te, w.contentLength)
-		h.Del("Content-Length")
+		delete(h, "Content-Length")
 		hasCL = false
 	}
 	switch {
 	case isHEAD || !bodyAllowed(code) || code == http.StatusNoContent:
-		h.Del("Transfer-Encoding")
+		delete(h, "Transfer-Encoding")
 	case hasCL:
-		h.Del("Transfer-Encoding")
+		delete(h, "Transfer-Encoding")
 	case w.req.ProtoAtLeast(1, 1):
 		if hasTE && te == "identity" {
 			closeAfter = true
-			h.Del("Transfer-Encoding")
+			delete(h, "Transfer-Encoding")
 		} else {
 			w.chunking = true
 			extra.transferEncoding = "chunked"
 			if hasTE && te == "chunked" {
-				h.Del("Transfer-Encoding")
+				delete(h, "Transfer-Encoding")
 			}
 		}
 	default:
 		closeAfter = true
-		h.Del("Transfer-Encoding")
+		delete(h, "Transfer-Encoding")
 	}
 	if w.chunking {
-		h.Del("Content-Length")
+		delete(h, "Content-Length")
 	}
-	if closeAfter && !hasToken(h.Get("Connection"), "close") && !(code == http.StatusSwitchingProtocols && h.Get("Upgrade") != "") {
-		h.Del("Connection")
+	if closeAfter && !hasToken(fieldValue(h, "Connection"), "close") && !(code == http.StatusSwitchingProtocols && fieldValue(h, "Upgrade") != "") {
+		delete(h, "Connection")
 		if w.req.ProtoAtLeast(1, 1) {
 			extra.connection = "close"
 		}
@@ -411,12 +448,16 @@ func (w *response) sendHeader() error {
 			exclude[t] = true
 		}
 	}
-	h.WriteSubset(w.bw, exclude)
+	if exclude != nil {
+		h.WriteSubset(w.bw, exclude)
+	} else {
+		writeFields(w.bw, h)
+	}
 	extra.write(w.bw)
 	w.bw.WriteString("\r\n")
 	w.buf = nil
 	if len(p) > 0 {
-		if _, err := w.writeBody(p); err != nil {
+		if _, err := w.writeBody(p, ""); err != nil {
 			return err
 		}
 	}

@@ -182,3 +182,29 @@ type fakeListener struct{}
 func (fakeListener) Accept() (net.Conn, error) { return nil, errors.New("none") }
 func (fakeListener) Close() error              { return nil }
 func (fakeListener) Addr() net.Addr            { return &net.TCPAddr{} }
+
+// A ResponseWriter serves the next request once its handler has returned
+// (see Server): nothing of one response (header, status, framing, body
+// held) reaches the next.
+func TestServerResponsesStartEmpty(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/first" {
+			w.Header().Set("X-First", "1")
+			w.Header().Set("Trailer", "X-T")
+			w.WriteHeader(http.StatusTeapot)
+			io.WriteString(w, strings.Repeat("a", 3000)) // chunked
+			w.Header().Set("X-T", "t")
+			return
+		}
+		io.WriteString(w, "second")
+	})
+	_, addr := startCorio(t, h, 0)
+	got := rawExchange(t, addr, "GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n", 2, false)
+	want := `HTTP/1.1 200 header map[Content-Length:[6] Content-Type:[text/plain; charset=utf-8]] length 6 te [] close false body "second" (<nil>) trailer map[]`
+	if len(got.Responses) != 2 || got.Responses[1] != want {
+		t.Fatalf("responses %q\nwant the second to be %q", got.Responses, want)
+	}
+	if !strings.Contains(got.Responses[0], "X-First:[1]") || !strings.Contains(got.Responses[0], "trailer map[X-T:[t]]") {
+		t.Errorf("the first response: %q", got.Responses[0])
+	}
+}
