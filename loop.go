@@ -34,15 +34,19 @@ func (h *hub) loop() error {
 			}
 			continue
 		}
+		// A busy server's hub comes here after each round of the tasks
+		// that serve its connections, which may be long: the time is read
+		// at each such step, not every shareCheckSteps.
+		h.shareThread()
 		if err := h.idle(); err != nil {
 			return err
 		}
 	}
 }
 
-// shareCheckSteps is how many of the loop's steps go by between looks at
-// the time for shareThread (reading the clock costs more than a step's
-// bookkeeping).
+// shareCheckSteps is how many of the loop's steps with tasks ready go by
+// between looks at the time for shareThread (reading the clock costs more
+// than such a step's bookkeeping).
 const shareCheckSteps = 16
 
 // shareEvery is how long a busy hub runs before it lets the Go scheduler
