@@ -84,6 +84,29 @@ type serverConn struct {
 	// peer is the peer's address as a string, made at the first request
 	// (every request carries it).
 	peer string
+	// readDeadline and writeDeadline: a deadline is set on the
+	// connection. Without one, setting none again is skipped (a server
+	// without timeouts would otherwise clear both at every request).
+	readDeadline, writeDeadline bool
+}
+
+// setReadDeadline sets the connection's read deadline, unless it is
+// cleared and already is.
+func (sc *serverConn) setReadDeadline(t time.Time) error {
+	if t.IsZero() && !sc.readDeadline {
+		return nil
+	}
+	sc.readDeadline = !t.IsZero()
+	return sc.rwc.SetReadDeadline(t)
+}
+
+// setWriteDeadline is setReadDeadline for writes.
+func (sc *serverConn) setWriteDeadline(t time.Time) error {
+	if t.IsZero() && !sc.writeDeadline {
+		return nil
+	}
+	sc.writeDeadline = !t.IsZero()
+	return sc.rwc.SetWriteDeadline(t)
 }
 
 func (sc *serverConn) remoteAddr() string {
@@ -185,21 +208,23 @@ func (e statusError) Error() string {
 
 // serveOne reads a request, runs the handler and writes the response.
 func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.Writer) error {
-	now := sc.c.Now()
-	var wholeDeadline time.Time
-	if d := sc.cfg.readTimeout; d > 0 {
-		wholeDeadline = now.Add(d)
+	var wholeDeadline, headerDeadline time.Time
+	if sc.cfg.readTimeout > 0 || sc.cfg.readHeaderTimeout > 0 {
+		now := sc.c.Now()
+		if d := sc.cfg.readTimeout; d > 0 {
+			wholeDeadline = now.Add(d)
+		}
+		headerDeadline = wholeDeadline
+		if d := sc.cfg.readHeaderTimeout; d > 0 {
+			headerDeadline = now.Add(d)
+		}
 	}
-	headerDeadline := wholeDeadline
-	if d := sc.cfg.readHeaderTimeout; d > 0 {
-		headerDeadline = now.Add(d)
-	}
-	sc.rwc.SetReadDeadline(headerDeadline)
+	sc.setReadDeadline(headerDeadline)
 	sc.limit.N = sc.cfg.headerLimit
 	var plain http.Request // a plain request's, on this stack
 	req, err := readRequest(br, &plain)
 	if err == nil {
-		err = checkRequest(req)
+		err = checkRequest(req, req == &plain)
 	}
 	if err != nil {
 		if sc.refuse(bw, err) {
@@ -208,9 +233,9 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 		return err
 	}
 	sc.limit.N = unlimited
-	sc.rwc.SetReadDeadline(wholeDeadline)
+	sc.setReadDeadline(wholeDeadline)
 	if d := sc.cfg.writeTimeout; d > 0 {
-		sc.rwc.SetWriteDeadline(sc.c.Now().Add(d))
+		sc.setWriteDeadline(sc.c.Now().Add(d))
 	}
 	w, err := sc.newResponse(ctx, req, br, bw)
 	if err != nil { // an Expect other than 100-continue
@@ -230,7 +255,7 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 	}
 	err = w.finish()
 	w.cancel()
-	sc.rwc.SetWriteDeadline(time.Time{})
+	sc.setWriteDeadline(time.Time{})
 	if err == nil && w.closeAfterReply {
 		err = errCloseConn
 	}
@@ -238,8 +263,10 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 	return err
 }
 
-// checkRequest refuses what net/http's server refuses after parsing.
-func checkRequest(req *http.Request) error {
+// checkRequest refuses what net/http's server refuses after parsing. The
+// fields of a request parsed in place (plain) are valid already: its
+// parser takes no other.
+func checkRequest(req *http.Request, plain bool) error {
 	if !(req.ProtoMajor == 1 || req.ProtoMajor == 2 && req.ProtoMinor == 0 && req.Method == "PRI" && req.RequestURI == "*") {
 		return statusError{http.StatusHTTPVersionNotSupported, "unsupported protocol version"}
 	}
@@ -248,6 +275,9 @@ func checkRequest(req *http.Request) error {
 	}
 	if req.Host != "" && !httpguts.ValidHostHeader(req.Host) {
 		return statusError{http.StatusBadRequest, "malformed Host header"}
+	}
+	if plain {
+		return nil
 	}
 	for k, vv := range req.Header {
 		if !httpguts.ValidHeaderFieldName(k) {

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // plainRequestCases are requests, each with whether parsePlainRequest
@@ -100,6 +102,17 @@ func checkAsReadRequest(t *testing.T, raw []byte, got *http.Request, n int) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("parsed in place:\n%+v\nhttp.ReadRequest:\n%+v", got, want)
+	}
+	// checkRequest skips the fields of a plain request: they must pass.
+	for name, values := range got.Header {
+		if !httpguts.ValidHeaderFieldName(name) {
+			t.Errorf("parsed in place with an invalid field name %q", name)
+		}
+		for _, v := range values {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				t.Errorf("parsed in place with an invalid value %q of %s", v, name)
+			}
+		}
 	}
 }
 

@@ -527,8 +527,8 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 // SetReadDeadline and SetWriteDeadline are http.ResponseController's.
-func (w *response) SetReadDeadline(t time.Time) error  { return w.sc.rwc.SetReadDeadline(t) }
-func (w *response) SetWriteDeadline(t time.Time) error { return w.sc.rwc.SetWriteDeadline(t) }
+func (w *response) SetReadDeadline(t time.Time) error  { return w.sc.setReadDeadline(t) }
+func (w *response) SetWriteDeadline(t time.Time) error { return w.sc.setWriteDeadline(t) }
 
 // requestBody is a request's Body: it answers 100-continue on the first
 // read and records whether the body was read to its end or closed.
