@@ -12,6 +12,8 @@
 #    growth of the server's VmRSS divided by N.
 #
 # Servers alternate (A B C A B C ...) so that drift hits all alike.
+# With BASE=path/to/an/older/httpserver (bench/cmd/httpserver built from an
+# older tree), it runs as a fourth server, corio-base, in the same rounds.
 # Usage: bench/http.sh [SECONDS] [ROUNDS] [N]   (defaults: 5 s, 3 rounds, 10000)
 # Prints: load server requests cpu_seconds us_per_request requests_per_s
 #         idle server conns bytes_per_conn
@@ -29,14 +31,18 @@ go build -o "$bin/httpserver" ./cmd/httpserver
 go build -o "$bin/idleconns" ./cmd/idleconns
 ulimit -n "$(ulimit -Hn)"
 tck=$(getconf CLK_TCK)
-start() { # impl port
-  GOMAXPROCS=1 taskset -c 1 "$bin/httpserver" --impl "$1" --addr "127.0.0.1:$2" >/dev/null 2>&1 &
+servers=(corio net fasthttp)
+if [ -n "${BASE:-}" ]; then servers+=(corio-base); fi
+start() { # server port
+  local exe=$bin/httpserver impl=$1
+  if [ "$1" = corio-base ]; then exe=$BASE impl=corio; fi
+  GOMAXPROCS=1 taskset -c 1 "$exe" --impl "$impl" --addr "127.0.0.1:$2" >/dev/null 2>&1 &
   pid=$!
   until curl -s -o /dev/null "http://127.0.0.1:$2/" 2>/dev/null || bash -c "exec 3<>/dev/tcp/127.0.0.1/$2" 2>/dev/null; do sleep 0.1; done
 }
 port=19600
 for r in $(seq "$rounds"); do
-  for s in corio net fasthttp; do
+  for s in "${servers[@]}"; do
     port=$((port + 1))
     start "$s" "$port"
     before=$(cpu_ticks "$pid")
@@ -47,7 +53,7 @@ for r in $(seq "$rounds"); do
     echo "$s $reqs $after $before $tck $rps" | awk '{c=($3-$4)/$5; printf "load %s %d %.2f %.3f %s\n", $1, $2, c, c*1e6/$2, $6}'
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
-  for s in corio net fasthttp; do
+  for s in "${servers[@]}"; do
     port=$((port + 1))
     start "$s" "$port"
     sleep 0.5
