@@ -96,3 +96,111 @@ func TestBurstsIdleTimeout(t *testing.T) {
 		t.Errorf("bursts and close at %v, want %v", rec.at, want)
 	}
 }
+
+// The connections that wait between bursts share one timer (the hub's
+// idle queue): each is closed exactly IdleTimeout after it began to wait,
+// a burst sends it to the back, and one that ends (here at its peer's
+// close) leaves the others' bounds as they were, also the one moved into
+// its place among the server's connections. A handler that sets its
+// connection an idle timeout of its own has it.
+func TestBurstsIdleQueue(t *testing.T) {
+	type closing struct {
+		at       time.Duration
+		deadline bool // closed by the idle timeout (else by the peer)
+	}
+	closed := map[string]closing{}
+	var start time.Time
+	accepted := 0
+	s := &StreamServer{IdleTimeout: time.Hour, Bursts: func(*Conn) BurstHandler {
+		r := &closeRecorder{onClose: func(c *Conn, err error) {
+			closed[c.RemoteAddr().String()] = closing{c.Now().Sub(start), errors.Is(err, os.ErrDeadlineExceeded)}
+		}}
+		if accepted++; accepted == 3 {
+			r.idle = 15 * time.Minute
+		}
+		return r
+	}}
+	var names []string
+	err := corio.Run(context.Background(), func(ctx context.Context) error {
+		start = corio.Now(ctx)
+		sh := &serverHub{srv: s, hub: corio.HubOf(ctx), ctx: ctx, conns: corio.NewGroup()}
+		sh.connDone = func() {}
+		l, err := Listen(ctx, "tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		clients := make([]*Conn, 5)
+		for i := range clients {
+			if clients[i], err = Dial(ctx, "tcp", l.Addr().String()); err != nil {
+				return err
+			}
+			defer clients[i].Close()
+			names = append(names, clients[i].LocalAddr().String())
+			sock, peer, err := l.acceptSocket()
+			if err != nil {
+				return err
+			}
+			fd, err := l.fd.Register(sock)
+			if err != nil {
+				return err
+			}
+			s.startBursts(sh, l, fd, peer)
+		}
+		ping := func(c *Conn) error {
+			if _, err := c.Write([]byte("ping")); err != nil {
+				return err
+			}
+			_, err := io.ReadFull(c, make([]byte, 4))
+			return err
+		}
+		corio.Sleep(ctx, 10*time.Minute)
+		if err := ping(clients[1]); err != nil {
+			return err
+		}
+		clients[3].Close()                       // the last connection moves into its slot
+		if err := ping(clients[2]); err != nil { // which sets its own idle timeout
+			return err
+		}
+		corio.Sleep(ctx, 10*time.Minute)
+		if err := ping(clients[4]); err != nil {
+			return err
+		}
+		corio.Sleep(ctx, 2*time.Hour)
+		if len(sh.bursts) != 0 || sh.idle.head != 0 || sh.idle.timer != nil {
+			t.Errorf("after every timeout: %d connections held, queue head %d, timer %v", len(sh.bursts), sh.idle.head, sh.idle.timer)
+		}
+		return nil
+	}, corio.VirtualClock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []closing{{60 * time.Minute, true}, {70 * time.Minute, true}, {25 * time.Minute, true}, {10 * time.Minute, false}, {80 * time.Minute, true}}
+	for i, name := range names {
+		if got := closed[name]; got != want[i] {
+			t.Errorf("connection %d closed %+v, want %+v", i, got, want[i])
+		}
+	}
+}
+
+// closeRecorder echoes each burst and reports the close; with idle set,
+// it sets its connection that idle timeout.
+type closeRecorder struct {
+	onClose func(c *Conn, err error)
+	idle    time.Duration
+}
+
+func (r *closeRecorder) Burst(ctx context.Context, c *Conn) error {
+	if r.idle > 0 {
+		c.SetIdleTimeout(r.idle)
+	}
+	b := make([]byte, 16)
+	n, err := c.Read(b)
+	if err != nil {
+		return err
+	}
+	_, err = c.Write(b[:n])
+	return err
+}
+
+func (r *closeRecorder) Closed(c *Conn, err error) { r.onClose(c, err) }

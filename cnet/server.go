@@ -51,7 +51,10 @@ type StreamServer struct {
 	// that long: every wait of the handler for data (Read, WaitReadable)
 	// fails with os.ErrDeadlineExceeded after it (see Conn.SetIdleTimeout),
 	// and a handler that returns on an error frees the connection. 0: no
-	// bound. Without one, idle clients can hold every descriptor.
+	// bound. Without one, idle clients can hold every descriptor. With
+	// Bursts, the connections waiting between bursts share one hub timer
+	// (the first to time out is the first that began to wait), which costs
+	// each 16 bytes, not a timer of its own.
 	IdleTimeout time.Duration
 	// Listener, if set, is a listener from package net to serve instead of
 	// listening on Addr: one hub accepts on (a duplicate of) its socket
@@ -86,6 +89,9 @@ type serverHub struct {
 	bursts     []*burstConn
 	draining   bool
 	burstsGone corio.Event
+	// idle holds those that wait between bursts under the server's idle
+	// timeout (see server_idle.go).
+	idle idleQueue
 	// The bursts' workers (see server_workers.go): the connections whose
 	// data has come, from readyHead on; the workers waiting for one; and
 	// whether one has been spawned that has not started yet.

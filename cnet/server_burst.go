@@ -108,6 +108,7 @@ func (s *StreamServer) newBurstHandler(c *Conn) (h BurstHandler, err error) {
 // burst), the idle timeout passed or the connection was closed.
 func (bc *burstConn) ReadReady(_ *corio.FD, err error) {
 	bc.idle = false
+	bc.sh.unqueueIdle(bc)
 	if err != nil {
 		bc.end(bc.opError("read", err))
 		return
@@ -167,11 +168,21 @@ func (bc *burstConn) wait(spawn bool) bool {
 	}
 	more, err := bc.Pending()
 	if err == nil && !more {
-		bc.boundIdleWait()
+		queued := bc.sh.queuesIdle(bc)
+		if queued {
+			// The queue bounds the wait: the read deadline goes back to
+			// the owner's, which a wait in the burst may have moved.
+			bc.fd.SetReadDeadline(bc.ownReadDeadline())
+		} else {
+			bc.boundIdleWait()
+		}
 		var armed bool
 		armed, err = bc.fd.WatchRead(&bc.ReadWatch)
 		if armed {
 			bc.idle = true
+			if queued {
+				bc.sh.queueIdle(bc)
+			}
 			return true
 		}
 		if err != nil {
@@ -230,8 +241,10 @@ func (s *StreamServer) closed(h BurstHandler, c *Conn, err error) {
 
 // removeBurst takes bc out of the hub's connections served by bursts.
 func (sh *serverHub) removeBurst(bc *burstConn) {
+	sh.unqueueIdle(bc)
 	last := len(sh.bursts) - 1
 	moved := sh.bursts[last]
+	sh.moveIdle(int32(last), bc.slot)
 	sh.bursts[bc.slot], moved.slot = moved, bc.slot
 	sh.bursts[last] = nil
 	sh.bursts = sh.bursts[:last]
