@@ -54,7 +54,26 @@ type fdDir struct {
 	waiting  atomic.Bool  // a task waits, or a watch: deadline changes must reach the hub
 	deadline atomic.Int64 // hub clock; noDeadline if none
 	waiters  taskList     // hub only
-	timer    timer        // fires at the deadline while a task waits (hub only)
+	// timer fires at the deadline while a task or a watch waits (hub
+	// only). Made the first time a wait has a deadline: most connections'
+	// writes never do, and a server's idle queue bounds its reads without
+	// it; held inline, the two timers were a fifth of every FD.
+	timer *timer
+}
+
+// armTimer schedules d's deadline at dl.
+func (d *fdDir) armTimer(dl int64) {
+	if d.timer == nil {
+		d.timer = &timer{target: d}
+	}
+	d.f.h.timers.push(d.timer, dl)
+}
+
+// disarmTimer unschedules d's deadline, if it is scheduled.
+func (d *fdDir) disarmTimer() {
+	if d.timer != nil {
+		d.f.h.timers.remove(d.timer)
+	}
 }
 
 // NewFD registers fd, which must already be non-blocking, with the hub of
@@ -80,7 +99,6 @@ func (h *hub) register(fd int) (*FD, error) {
 	for _, d := range []*fdDir{&f.rd, &f.wr} {
 		d.f = f
 		d.deadline.Store(noDeadline)
-		d.timer.target = d
 	}
 	for fd >= len(h.fds) {
 		h.fds = append(h.fds, nil)
@@ -203,8 +221,8 @@ func (f *FD) wait(d *fdDir, ctx context.Context) error {
 		d.ready = false
 		return nil
 	}
-	if dl := d.deadline.Load(); dl != noDeadline && !d.timer.pending() {
-		h.timers.push(&d.timer, dl)
+	if dl := d.deadline.Load(); dl != noDeadline && (d.timer == nil || !d.timer.pending()) {
+		d.armTimer(dl)
 	}
 	h.ioWaits++
 	what := "read fd"
@@ -214,7 +232,7 @@ func (f *FD) wait(d *fdDir, ctx context.Context) error {
 	err := t.waitIn(ctx, &d.waiters, what)
 	h.ioWaits--
 	if d.waiters.empty() {
-		h.timers.remove(&d.timer)
+		d.disarmTimer()
 	}
 	return err
 }
@@ -262,11 +280,11 @@ func (d *fdDir) rearm() {
 	h := d.f.h
 	switch dl := d.deadline.Load(); {
 	case dl == noDeadline:
-		h.timers.remove(&d.timer)
+		d.disarmTimer()
 	case dl <= h.clock.read():
 		d.expire()
 	default:
-		h.timers.push(&d.timer, dl)
+		d.armTimer(dl)
 	}
 }
 
@@ -289,7 +307,7 @@ func (d *fdDir) edge() {
 // wakeAll wakes the tasks waiting in d with err (nil: retry).
 func (d *fdDir) wakeAll(err error) {
 	d.waiters.wakeAll(err)
-	d.f.h.timers.remove(&d.timer)
+	d.disarmTimer()
 }
 
 // Close closes the FD: the descriptor at once (or as soon as a system

@@ -70,7 +70,7 @@ func (f *FD) WatchRead(w *ReadWatch) (armed bool, err error) {
 			d.endWatch()
 			return false, os.ErrDeadlineExceeded
 		}
-		f.h.timers.push(&d.timer, dl)
+		d.armTimer(dl)
 	}
 	return true, nil
 }
@@ -96,7 +96,7 @@ func (d *fdDir) endWatch() *ReadWatch {
 	f.watch, d.watched = nil, false
 	d.waiting.Store(false)
 	f.h.ioWaits--
-	f.h.timers.remove(&d.timer)
+	d.disarmTimer()
 	return w
 }
 
