@@ -14,7 +14,10 @@
 // is ready, or a round has made 64 switches (or as many as tasks were
 // ready when it began, if more), the hub's own loop runs: what other
 // goroutines submitted, due timers, then a wait in the poller (epoll,
-// kqueue) for I/O, a wake-up or the next timer.
+// kqueue) for I/O, a wake-up or the next timer. On Linux a hub waiting
+// there parks its goroutine on the Go runtime's own poller, and so holds
+// no thread, as a goroutine waiting on a net.Conn does; a hub kept busy
+// yields to the Go scheduler once a millisecond.
 //
 // # What tasks wait on
 //

@@ -4,8 +4,10 @@
 // goroutine only, except Wake, which any goroutine may call.
 //
 // The backends are build-tagged files behind the same few methods: epoll
-// with an eventfd for wake-ups on Linux (epoll_linux.go), kqueue with an
-// EVFILT_USER event on macOS, FreeBSD and DragonFly (kqueue_bsd.go).
+// with an eventfd for wake-ups on Linux (epoll_linux.go), whose Wait parks
+// on the Go runtime's poller rather than block its thread; kqueue with an
+// EVFILT_USER event on macOS, FreeBSD and DragonFly (kqueue_bsd.go), which
+// blocks in kevent.
 // Nothing outside this package speaks to the kernel's polling interfaces.
 package poll
 
