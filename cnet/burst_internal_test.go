@@ -23,12 +23,45 @@ type idleRecorder struct {
 
 func (r *idleRecorder) Burst(ctx context.Context, c *Conn) error {
 	r.at = append(r.at, corio.Now(ctx).Sub(r.start))
+	return echoOnce(c)
+}
+
+// echoOnce reads what has come (up to 16 bytes) and writes it back.
+func echoOnce(c *Conn) error {
 	b := make([]byte, 16)
 	n, err := c.Read(b)
 	if err != nil {
 		return err
 	}
 	_, err = c.Write(b[:n])
+	return err
+}
+
+// dialBurst connects a client to l and has sh serve the accepted end
+// burst by burst, as s would.
+func dialBurst(ctx context.Context, s *StreamServer, sh *serverHub, l *Listener) (*Conn, error) {
+	client, err := Dial(ctx, "tcp", l.Addr().String())
+	if err != nil {
+		return nil, err
+	}
+	sock, peer, err := l.acceptSocket()
+	if err == nil {
+		var fd *corio.FD
+		if fd, err = l.fd.Register(sock); err == nil {
+			s.startBursts(sh, l, fd, peer)
+			return client, nil
+		}
+	}
+	client.Close()
+	return nil, err
+}
+
+// ping sends a message and reads its echo.
+func ping(c *Conn) error {
+	if _, err := c.Write([]byte("ping")); err != nil {
+		return err
+	}
+	_, err := io.ReadFull(c, make([]byte, 4))
 	return err
 }
 
@@ -52,28 +85,16 @@ func TestBurstsIdleTimeout(t *testing.T) {
 			return err
 		}
 		defer l.Close()
-		client, err := Dial(ctx, "tcp", l.Addr().String())
+		ended := false
+		sh.connDone = func() { ended = true }
+		client, err := dialBurst(ctx, s, sh, l)
 		if err != nil {
 			return err
 		}
 		defer client.Close()
-		sock, peer, err := l.acceptSocket()
-		if err != nil {
-			return err
-		}
-		fd, err := l.fd.Register(sock)
-		if err != nil {
-			return err
-		}
-		ended := false
-		sh.connDone = func() { ended = true }
-		s.startBursts(sh, l, fd, peer)
 		for _, wait := range []time.Duration{0, 30 * time.Minute} {
 			corio.Sleep(ctx, wait)
-			if _, err := client.Write([]byte("ping")); err != nil {
-				return err
-			}
-			if _, err := io.ReadFull(client, make([]byte, 4)); err != nil {
+			if err := ping(client); err != nil {
 				return err
 			}
 		}
@@ -132,27 +153,11 @@ func TestBurstsIdleQueue(t *testing.T) {
 		defer l.Close()
 		clients := make([]*Conn, 5)
 		for i := range clients {
-			if clients[i], err = Dial(ctx, "tcp", l.Addr().String()); err != nil {
+			if clients[i], err = dialBurst(ctx, s, sh, l); err != nil {
 				return err
 			}
 			defer clients[i].Close()
 			names = append(names, clients[i].LocalAddr().String())
-			sock, peer, err := l.acceptSocket()
-			if err != nil {
-				return err
-			}
-			fd, err := l.fd.Register(sock)
-			if err != nil {
-				return err
-			}
-			s.startBursts(sh, l, fd, peer)
-		}
-		ping := func(c *Conn) error {
-			if _, err := c.Write([]byte("ping")); err != nil {
-				return err
-			}
-			_, err := io.ReadFull(c, make([]byte, 4))
-			return err
 		}
 		corio.Sleep(ctx, 10*time.Minute)
 		if err := ping(clients[1]); err != nil {
@@ -194,13 +199,7 @@ func (r *closeRecorder) Burst(ctx context.Context, c *Conn) error {
 	if r.idle > 0 {
 		c.SetIdleTimeout(r.idle)
 	}
-	b := make([]byte, 16)
-	n, err := c.Read(b)
-	if err != nil {
-		return err
-	}
-	_, err = c.Write(b[:n])
-	return err
+	return echoOnce(c)
 }
 
 func (r *closeRecorder) Closed(c *Conn, err error) { r.onClose(c, err) }
