@@ -240,3 +240,18 @@ func BenchmarkBaselineParkedGoroutineMemory(b *testing.B) {
 	close(release)
 	done.Wait()
 }
+
+// BenchmarkBlockingRoundTrip: one call offloaded with Blocking and its
+// result back on the hub, which has nothing else to do meanwhile: the
+// hub waits in its poller for the offloading goroutine's wake-up, so this
+// is the cost of that wait and wake-up (see internal/poll).
+func BenchmarkBlockingRoundTrip(b *testing.B) {
+	runBench(b, func(ctx context.Context) error {
+		for b.Loop() {
+			if _, err := corio.Blocking(ctx, func(context.Context) (int, error) { return 1, nil }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

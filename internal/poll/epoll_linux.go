@@ -28,16 +28,20 @@ type Poller struct {
 	epfd int
 	file *os.File        // epfd, registered in the runtime's poller; owns it
 	raw  syscall.RawConn // file's, to park on
-	// lookReady is what a parked Wait calls when it wakes: it looks for
-	// events into n and err. Made once: a closure made per Wait would be
-	// an allocation each time the hub parks.
-	lookReady func(uintptr) bool
-	n         int
-	err       error
-	wakefd    int
-	woken     atomic.Bool // a wake-up is written and not yet consumed
-	events    []unix.EpollEvent
-	closed    bool
+	// lookReady (lookForRead) is what a Wait that may park gives Read.
+	// Made once: a method value made per Wait would be an allocation each
+	// time the hub parks. Its results go to n and err; deadline is the
+	// Wait's, parking says no park has begun yet, deadlineSet that file
+	// has a read deadline now.
+	lookReady            func(uintptr) bool
+	n                    int
+	err                  error
+	deadline             time.Time
+	parking, deadlineSet bool
+	wakefd               int
+	woken                atomic.Bool // a wake-up is written and not yet consumed
+	events               []unix.EpollEvent
+	closed               bool
 }
 
 // New returns a Poller with its own epoll instance and eventfd.
@@ -78,10 +82,7 @@ func (p *Poller) registerInRuntime() error {
 		return fmt.Errorf("poll: epoll in the runtime's poller: %w", err)
 	}
 	p.raw = raw
-	p.lookReady = func(uintptr) bool {
-		p.n, p.err = p.look()
-		return p.n > 0 || p.err != nil
-	}
+	p.lookReady = p.lookForRead
 	return nil
 }
 
@@ -119,32 +120,59 @@ func (p *Poller) Wait(timeout time.Duration, ready []Event) ([]Event, error) {
 // parked on the runtime's poller meanwhile (see Poller). An interrupted
 // look reports none.
 func (p *Poller) waitEvents(timeout time.Duration) (int, error) {
-	n, err := p.look()
-	if n > 0 || err != nil || timeout == 0 {
-		return n, err
+	if timeout == 0 {
+		return p.look()
 	}
-	var deadline time.Time
+	p.deadline = time.Time{}
 	if timeout > 0 {
-		deadline = time.Now().Add(timeout)
+		p.deadline = time.Now().Add(timeout)
 	}
-	if err := p.file.SetReadDeadline(deadline); err != nil {
-		return 0, fmt.Errorf("poll: epoll deadline: %w", err)
-	}
-	// Read calls the function first, then parks until the descriptor is
-	// readable (an edge the runtime's poller keeps if it comes between
-	// the two) and calls it again.
+	// Read forgets the readiness the runtime's poller has seen, then calls
+	// lookReady, which looks; with nothing ready it sets the deadline and
+	// Read parks until the descriptor is readable (an edge the runtime's
+	// poller keeps if it comes after the look) or the deadline passes, and
+	// calls lookReady again. A hub that finds events at once pays neither
+	// a look more nor a deadline.
+	p.parking = true
 	werr := p.raw.Read(p.lookReady)
-	n, err = p.n, p.err
+	n, err := p.n, p.err
 	p.n, p.err = 0, nil
 	switch {
 	case err != nil:
 		return 0, err
 	case errors.Is(werr, os.ErrDeadlineExceeded):
+		// Cleared at once: a passed deadline would fail the next Read
+		// before it looks.
+		if err := p.file.SetReadDeadline(time.Time{}); err != nil {
+			return 0, fmt.Errorf("poll: epoll deadline: %w", err)
+		}
+		p.deadlineSet = false
 		return 0, nil
 	case werr != nil:
 		return 0, fmt.Errorf("poll: park on epoll: %w", werr)
 	}
 	return n, nil
+}
+
+// lookForRead is lookReady: it looks for events into n and err, and
+// reports whether Read should return; before Read first parks, it sets
+// the deadline (see waitEvents).
+func (p *Poller) lookForRead(uintptr) bool {
+	p.n, p.err = p.look()
+	if p.n > 0 || p.err != nil {
+		return true
+	}
+	if p.parking {
+		p.parking = false
+		if !p.deadline.IsZero() || p.deadlineSet {
+			if err := p.file.SetReadDeadline(p.deadline); err != nil {
+				p.err = fmt.Errorf("poll: epoll deadline: %w", err)
+				return true
+			}
+			p.deadlineSet = !p.deadline.IsZero()
+		}
+	}
+	return false
 }
 
 // look takes the events ready now, without blocking.

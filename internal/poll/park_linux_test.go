@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // A Wait with nothing to report parks its goroutine on the runtime's
@@ -63,4 +65,38 @@ func waitsIn(state string) int {
 		}
 	}
 	return n
+}
+
+// A Wait that timed out leaves nothing behind: the next one still looks,
+// reports an event that came meanwhile, and parks again for the next.
+func TestWaitAfterATimeout(t *testing.T) {
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fds[0])
+	defer unix.Close(fds[1])
+	if err := p.Add(fds[0]); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 3 {
+		if ev, err := p.Wait(time.Millisecond, nil); err != nil || len(ev) != 0 {
+			t.Fatalf("round %d: a Wait that times out: %v, %v", round, ev, err)
+		}
+		unix.Write(fds[1], []byte{1})
+		ev, err := p.Wait(-1, nil)
+		if err != nil || len(ev) != 1 || ev[0].Fd != fds[0] || !ev[0].Readable {
+			t.Fatalf("round %d: the Wait after it: %v, %v; want fd %d readable", round, ev, err, fds[0])
+		}
+		unix.Read(fds[0], make([]byte, 1))
+		go func() { p.Wake() }()
+		if ev, err := p.Wait(-1, nil); err != nil || len(ev) != 0 {
+			t.Fatalf("round %d: a Wait ended by Wake: %v, %v", round, ev, err)
+		}
+	}
 }
