@@ -63,9 +63,16 @@ func (h *hub) newCtx(parent context.Context, t *task) *hctx {
 
 // initCtx makes c, a zero hctx, what newCtx returns.
 func (h *hub) initCtx(c *hctx, parent context.Context, t *task) {
+	h.initCtxUnder(c, parent, t, nearestHctx(parent))
+}
+
+// initCtxUnder is initCtx with parent's nearest hub context (nil if none)
+// already found: finding it asks parent for a value, through every
+// context between.
+func (h *hub) initCtxUnder(c *hctx, parent context.Context, t *task, up *hctx) {
 	c.parent, c.task = parent, t
 	c.deadline = noDeadline
-	if up := nearestHctx(parent); up != nil {
+	if up != nil {
 		c.up = up
 		c.deadline = up.deadline
 		if err := up.Err(); err != nil {
@@ -295,11 +302,12 @@ func (l *ctxList) remove(c *hctx) {
 // once for all the waits made with it; cancel must then be called, as
 // always, to stop watching. Outside a hub it is context.WithCancel.
 func WithCancel(parent context.Context) (context.Context, context.CancelFunc) {
-	t := homeTask(parent)
+	t, up := homeTaskUnder(parent)
 	if t == nil {
 		return context.WithCancel(parent)
 	}
-	c := t.hub.newCtx(parent, t)
+	c := &hctx{}
+	t.hub.initCtxUnder(c, parent, t, up)
 	return c, func() { c.cancelFromAnywhere(context.Canceled) }
 }
 
@@ -308,14 +316,14 @@ func WithCancel(parent context.Context) (context.Context, context.CancelFunc) {
 // or when cancel is called, or when parent is. Outside a hub it is
 // context.WithTimeout.
 func WithTimeout(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	t := homeTask(parent)
+	t, up := homeTaskUnder(parent)
 	if t == nil {
 		return context.WithTimeout(parent, d)
 	}
 	h := t.hub
 	tc := &timeoutCtx{}
 	c := &tc.hctx
-	h.initCtx(c, parent, t)
+	h.initCtxUnder(c, parent, t, up)
 	when := h.clock.read() + int64(d)
 	if when < c.deadline {
 		c.deadline = when
@@ -347,11 +355,18 @@ func WithDeadline(parent context.Context, d time.Time) (context.Context, context
 // running, so that its waits watch one hub context instead of registering
 // with the foreign one each time. Nil means parent is not the hub's.
 func homeTask(parent context.Context) *task {
+	t, _ := homeTaskUnder(parent)
+	return t
+}
+
+// homeTaskUnder is homeTask, with the nearest hub context it found (nil
+// when the task is the running one, under a foreign parent).
+func homeTaskUnder(parent context.Context) (*task, *hctx) {
 	if up := nearestHctx(parent); up != nil {
-		return up.task
+		return up.task, up
 	}
 	if t, err := running(parent); err == nil {
-		return t
+		return t, nil
 	}
-	return nil
+	return nil, nil
 }
