@@ -53,15 +53,8 @@ type hctxKey struct{}
 
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// newCtx makes a context under parent for task t. A parent that is not
-// one of the hub's is watched with context.AfterFunc.
-func (h *hub) newCtx(parent context.Context, t *task) *hctx {
-	c := &hctx{}
-	h.initCtx(c, parent, t)
-	return c
-}
-
-// initCtx makes c, a zero hctx, what newCtx returns.
+// initCtx makes c, a zero hctx, a context under parent for task t. A
+// parent that is not one of the hub's is watched with context.AfterFunc.
 func (h *hub) initCtx(c *hctx, parent context.Context, t *task) {
 	h.initCtxUnder(c, parent, t, nearestHctx(parent))
 }
