@@ -54,7 +54,8 @@ func parsePlainRequest(buf []byte, req *http.Request) int {
 		return 0
 	}
 	// One string for the request line and all fields: their strings are
-	// cut from it, where net/http makes one for each.
+	// cut from it, where net/http makes one for each. (A value a handler
+	// keeps keeps that text alive: at most the reader's buffer, 4 KiB.)
 	s := string(buf[:end+2])
 	i := 0
 	for i < len(s) && tokenByte[s[i]] {
