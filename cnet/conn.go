@@ -361,10 +361,14 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 // the connections it serves. It may be called from any goroutine.
 func (c *Conn) SetIdleTimeout(d time.Duration) {
 	c.idle.Store(int64(max(d, 0)))
-	if d <= 0 { // back to the owner's deadline alone
-		c.fd.SetReadDeadline(c.ownReadDeadline())
+	if d <= 0 {
+		c.unboundIdleWait()
 	}
 }
+
+// unboundIdleWait puts the read deadline back to the owner's alone, which
+// boundIdleWait may have moved earlier.
+func (c *Conn) unboundIdleWait() { c.fd.SetReadDeadline(c.ownReadDeadline()) }
 
 // ownReadDeadline is the read deadline the owner set, or the zero time.
 func (c *Conn) ownReadDeadline() time.Time {

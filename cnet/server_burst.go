@@ -170,9 +170,9 @@ func (bc *burstConn) wait(spawn bool) bool {
 	if err == nil && !more {
 		queued := bc.sh.queuesIdle(bc)
 		if queued {
-			// The queue bounds the wait: the read deadline goes back to
-			// the owner's, which a wait in the burst may have moved.
-			bc.fd.SetReadDeadline(bc.ownReadDeadline())
+			// The queue bounds the wait, not the read deadline, which a
+			// wait in the burst may have moved.
+			bc.unboundIdleWait()
 		} else {
 			bc.boundIdleWait()
 		}

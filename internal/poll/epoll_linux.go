@@ -19,11 +19,13 @@ import (
 // A Wait that must block does not block its thread in epoll_wait: it
 // parks its goroutine on the runtime's own poller, in which the epoll
 // instance is registered (an epoll descriptor is readable while events are
-// ready in it). The hub's processor is then idle as the runtime sees it,
-// as with a goroutine waiting on a net.Conn. A thread blocked in a system
-// call instead keeps the runtime's monitor (sysmon) waking every 20 µs to
-// take its processor back, on the same cores as the hub, which cost a
-// loaded server a context switch every few requests.
+// ready in it). The hub's processor is then free at once, as with a
+// goroutine waiting on a net.Conn: a goroutine of the process that would
+// wake the hub (an offloaded call's, a client's) runs without waiting for
+// the runtime to take the processor back from a blocked thread, and its
+// wake-up is a goroutine's. That made an offloaded call's round trip 30
+// times shorter; a hub that goes idle between every message pays for it
+// with two more epoll_wait calls per wait (BENCHMARKS.md).
 type Poller struct {
 	epfd int
 	file *os.File        // epfd, registered in the runtime's poller; owns it
