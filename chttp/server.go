@@ -16,7 +16,9 @@ import (
 
 // A Server serves HTTP/1.1 to any http.Handler on corio hubs: gevent's
 // pywsgi, with net/http's interface. Each hub (one per core by default)
-// has its own SO_REUSEPORT listener; each request's handler runs in a
+// has its own SO_REUSEPORT listener (shared with no other server: a port
+// in use is an error wrapping syscall.EADDRINUSE, see cnet.StreamServer);
+// each request's handler runs in a
 // task of that hub, so handlers may use every cooperative call (Sleep,
 // queues, a chttp client, cnet sockets) and share the hub's state without
 // locks. Between requests a keep-alive connection holds no task, no

@@ -32,6 +32,9 @@ var _ net.Listener = (*Listener)(nil)
 type ListenConfig struct {
 	// ReusePort sets SO_REUSEPORT, so that several listeners (one per hub)
 	// share one address and the kernel spreads connections among them.
+	// Any process of the same user that sets it too shares the port as
+	// well, silently: StreamServer sets it only after making sure that
+	// nobody listens there (see StreamServer).
 	ReusePort bool
 }
 
@@ -49,7 +52,11 @@ func (lc ListenConfig) Listen(ctx context.Context, network, address string) (*Li
 	default:
 		return nil, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
 	}
-	fd, _, laddr, err := bindSocket(ctx, network, address, unix.SOCK_STREAM, lc.ReusePort)
+	how := bindListen
+	if lc.ReusePort {
+		how = bindListenShared
+	}
+	fd, _, laddr, err := bindSocket(ctx, network, address, unix.SOCK_STREAM, how)
 	if err != nil {
 		return nil, err
 	}
@@ -60,19 +67,31 @@ func (lc ListenConfig) Listen(ctx context.Context, network, address string) (*Li
 	return l, nil
 }
 
-// bindSocket makes a socket of kind (unix.SOCK_STREAM, which then
-// listens, or SOCK_DGRAM) on the hub of ctx, bound to address, for the
-// IP or Unix network, already checked by the caller to be of that kind.
-// It returns the socket, its address family and the address it is bound
-// to, or an error as package net words a failed listen.
-func bindSocket(ctx context.Context, network, address string, kind int, reusePort bool) (*corio.FD, int, net.Addr, error) {
+// How a socket is bound (see bindOn).
+type bindHow int
+
+const (
+	bindListen       bindHow = iota // bind and, for a stream socket, listen
+	bindListenShared                // the same with SO_REUSEPORT: other such sockets may listen on the port too
+	bindOnly                        // bind without SO_REUSEPORT and do not listen: a port claimed for shared listeners (see claimPort)
+)
+
+// bindSocket makes a socket of kind (unix.SOCK_STREAM or SOCK_DGRAM) on
+// the hub of ctx, bound to address as how says, for the IP or Unix
+// network, already checked by the caller to be of that kind. It returns
+// the socket, its address family and the address it is bound to, or an
+// error as package net words a failed listen: naming the address, and
+// wrapping the system's error (syscall.EADDRINUSE for a port in use).
+func bindSocket(ctx context.Context, network, address string, kind int, how bindHow) (*corio.FD, int, net.Addr, error) {
+	var where net.Addr
 	fail := func(err error) (*corio.FD, int, net.Addr, error) {
-		return nil, 0, nil, &net.OpError{Op: "listen", Net: network, Err: err}
+		return nil, 0, nil, &net.OpError{Op: "listen", Net: network, Addr: where, Err: err}
 	}
 	var fam int
 	var sa unix.Sockaddr
 	if network == "unix" || network == "unixgram" {
 		fam, sa = unix.AF_UNIX, &unix.SockaddrUnix{Name: address}
+		where = &net.UnixAddr{Name: address, Net: network}
 	} else {
 		ap, err := listenAddr(ctx, network, address)
 		if err != nil {
@@ -82,12 +101,13 @@ func bindSocket(ctx context.Context, network, address string, kind int, reusePor
 			return fail(err)
 		}
 		sa = sockaddr(fam, ap)
+		where = netAddr(network, sa)
 	}
 	fd, err := socket(ctx, fam, kind)
 	if err != nil {
 		return fail(err)
 	}
-	if err := bindOn(fd.Sysfd(), fam, kind, sa, reusePort); err != nil {
+	if err := bindOn(fd.Sysfd(), fam, kind, sa, how); err != nil {
 		fd.Close()
 		return fail(err)
 	}
@@ -127,14 +147,14 @@ func listenAddr(ctx context.Context, network, address string) (netip.AddrPort, e
 }
 
 // bindOn sets a new socket's options, binds it to sa and, for a stream
-// socket, listens.
-func bindOn(s, fam, kind int, sa unix.Sockaddr, reusePort bool) error {
+// socket, listens unless how is bindOnly.
+func bindOn(s, fam, kind int, sa unix.Sockaddr, how bindHow) error {
 	if fam != unix.AF_UNIX && kind == unix.SOCK_STREAM {
 		if err := unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 			return os.NewSyscallError("setsockopt", err)
 		}
 	}
-	if reusePort {
+	if how == bindListenShared {
 		if err := unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
 			return os.NewSyscallError("setsockopt", err)
 		}
@@ -145,7 +165,7 @@ func bindOn(s, fam, kind int, sa unix.Sockaddr, reusePort bool) error {
 	if err := unix.Bind(s, sa); err != nil {
 		return os.NewSyscallError("bind", err)
 	}
-	if kind == unix.SOCK_STREAM {
+	if kind == unix.SOCK_STREAM && how != bindOnly {
 		if err := unix.Listen(s, listenBacklog); err != nil {
 			return os.NewSyscallError("listen", err)
 		}
@@ -162,6 +182,20 @@ func reusePortAvailable() bool {
 	}
 	defer unix.Close(s)
 	return unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1) == nil
+}
+
+// claimPort makes sure that nobody listens on address, and keeps it so
+// while a server's hubs start listening there with SO_REUSEPORT: it binds
+// a socket to address without SO_REUSEPORT, which fails with
+// syscall.EADDRINUSE where any socket listens on it already (one of
+// another corio process too, which SO_REUSEPORT alone would silently
+// join), and does not listen, so that the hubs' sockets may bind beside
+// it. It returns the address bound (with the port the system picked, for
+// port 0), on which the hubs listen, and the socket, which the server
+// closes once they do.
+func claimPort(ctx context.Context, network, address string) (*corio.FD, net.Addr, error) {
+	fd, _, laddr, err := bindSocket(ctx, network, address, unix.SOCK_STREAM, bindOnly)
+	return fd, laddr, err
 }
 
 // Accept waits for the next connection and returns it.

@@ -33,7 +33,7 @@ func ListenPacket(ctx context.Context, network, address string) (*PacketConn, er
 	default:
 		return nil, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
 	}
-	fd, fam, laddr, err := bindSocket(ctx, network, address, unix.SOCK_DGRAM, false)
+	fd, fam, laddr, err := bindSocket(ctx, network, address, unix.SOCK_DGRAM, bindListen)
 	if err != nil {
 		return nil, err
 	}

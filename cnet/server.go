@@ -24,6 +24,16 @@ import (
 // asks for it, one hub accepts every connection and hands each to the hub
 // serving the fewest.
 //
+// The hubs of a server share its port with each other only: Start fails
+// with an error that names the address and wraps syscall.EADDRINUSE, as
+// net.Listen does, when anything listens there already, another corio
+// process included (before its hubs listen, the first hub binds the port
+// without SO_REUSEPORT, which fails if it is taken, and lets it go once
+// it listens). For a restart without downtime, hand the new process the
+// listening socket (systemd's socket activation, or os/exec's ExtraFiles
+// and net.FileListener) and set Listener; the old process stops accepting
+// with Shutdown while the new one serves.
+//
 // A handler that panics is logged and its connection closed; serving goes
 // on. Accept errors such as running out of descriptors (EMFILE) back off,
 // from 5 ms doubling to 1 s, instead of spinning.
@@ -243,8 +253,8 @@ func (s *StreamServer) startHub(i int, cfg serverConfig, wg *sync.WaitGroup, err
 // acceptor, or a hub served by it. It sends nil on up once it serves.
 func (s *StreamServer) hubMain(i int, cfg serverConfig) func(ctx context.Context, up chan<- error) error {
 	sh := s.hubs[i]
-	addr := s.Addr
-	if s.addr != nil {
+	addr, first := s.Addr, s.addr == nil
+	if !first {
 		addr = s.addr.String()
 	}
 	switch {
@@ -254,7 +264,7 @@ func (s *StreamServer) hubMain(i int, cfg serverConfig) func(ctx context.Context
 			limit = max(1, (s.MaxConns+cfg.hubs-1)/cfg.hubs)
 		}
 		return func(ctx context.Context, up chan<- error) error {
-			return s.serveListener(ctx, sh, cfg.network, addr, limit, up)
+			return s.serveListener(ctx, sh, cfg.network, addr, first, limit, up)
 		}
 	case i == 0:
 		return func(ctx context.Context, up chan<- error) error {

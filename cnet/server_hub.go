@@ -17,9 +17,22 @@ import (
 
 // serveListener listens with SO_REUSEPORT, then serves what it accepts
 // on this hub until the listener closes, then waits for the handlers.
-// limit bounds this hub's connections (0: no bound).
-func (s *StreamServer) serveListener(ctx context.Context, sh *serverHub, network, addr string, limit int, up chan<- error) error {
+// limit bounds this hub's connections (0: no bound). The first hub to
+// listen (first) claims the port before (see claimPort), so that a port
+// another process listens on is an error, not silently shared.
+func (s *StreamServer) serveListener(ctx context.Context, sh *serverHub, network, addr string, first bool, limit int, up chan<- error) error {
+	var claim *corio.FD
+	if first {
+		fd, laddr, err := claimPort(ctx, network, addr)
+		if err != nil {
+			return err
+		}
+		claim, addr = fd, laddr.String()
+	}
 	l, err := ListenConfig{ReusePort: true}.Listen(ctx, network, addr)
+	if claim != nil {
+		claim.Close() // the port is this server's listeners' now
+	}
 	if err != nil {
 		return err
 	}

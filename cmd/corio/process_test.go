@@ -284,3 +284,37 @@ func TestServeSecondInterrupt(t *testing.T) {
 		t.Fatalf("stderr after the shutdown began: %q", rest)
 	}
 }
+
+// A port another corio process serves is an error for every server
+// command, not shared with it: the second exits 1 naming the address.
+func TestServersRefuseAPortInUse(t *testing.T) {
+	_, addr, _ := startServe(t, "--hubs", "2")
+	for _, args := range [][]string{
+		{"serve", "--addr", addr, "--hubs", "2"},
+		{"http", "--addr", addr, "--hubs", "2", "--dir", t.TempDir()},
+		{"site", "--addr", addr},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(), mainArgsEnv+"="+strings.Join(args, "\n"))
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			done := make(chan error, 1)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				<-done
+				t.Fatalf("corio %s started on %s, which another corio serves; stderr %q", args[0], addr, stderr.String())
+			}
+			want := fmt.Sprintf("listen tcp %s: bind: address already in use", addr)
+			if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr.String(), want) {
+				t.Fatalf("exit status %d, stderr %q; want 1 and %q", code, stderr.String(), want)
+			}
+		})
+	}
+}
