@@ -212,10 +212,10 @@ func (h *hub) fiberFor(t *task) *coro.Fiber {
 		f := h.idleFibers[n-1]
 		h.idleFibers[n-1] = nil
 		h.idleFibers = h.idleFibers[:n-1]
-		f.Rebind(t)
+		f.Rebind(t.program())
 		return f
 	}
-	return h.sched.New(t)
+	return h.sched.New(t.program())
 }
 
 // runRound runs, from the hub's fiber, the tasks that are ready, passing

@@ -315,17 +315,25 @@ func (t *task) OnError(fn func(error)) {
 	})
 }
 
-// Body is the task's work, run on its fiber (coro.Program).
-func (t *task) Body() {
+// taskProgram is a task seen as what its fiber runs (coro.Program): a
+// type of its own, so that Body and Exit, the hub's plumbing, are not
+// methods of Task, which users see (a test checks go doc's list).
+type taskProgram task
+
+func (t *task) program() *taskProgram { return (*taskProgram)(t) }
+
+// Body is the task's work, run on its fiber.
+func (p *taskProgram) Body() {
+	t := (*task)(p)
 	if h := t.hub; h.watch != nil {
 		h.watch.enter(t.fiber)
 	}
 	t.err = t.run(&t.ctx)
 }
 
-// Exit records the end of the task's body and picks who runs next
-// (coro.Program).
-func (t *task) Exit() *coro.Fiber {
+// Exit records the end of the task's body and picks who runs next.
+func (p *taskProgram) Exit() *coro.Fiber {
+	t := (*task)(p)
 	err := t.err
 	switch {
 	case t.fiber.Failure() != nil:
