@@ -3,6 +3,8 @@ package corio
 import (
 	"context"
 	"sync"
+
+	"github.com/corio-go/corio/internal/coro"
 )
 
 // DefaultBlockingLimit is how many offloaded calls of a hub run at once
@@ -35,7 +37,8 @@ type offload struct {
 // cooperative calls with it (they return ErrNoTask). If the wait ends
 // first, Blocking returns ctx's error at once and fn's result is dropped
 // when it comes; a call that has not started by then never starts. Run
-// does not return while an offloaded call still runs.
+// does not return while an offloaded call still runs. A panic in fn comes
+// back as Blocking's error, a *PanicError with its value and stack.
 func Blocking[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
 	var zero T
 	t, err := running(ctx)
@@ -54,7 +57,7 @@ func Blocking[T any](ctx context.Context, fn func(ctx context.Context) (T, error
 		h.offload.wg.Add(1)
 		go func() {
 			defer h.offload.wg.Done()
-			v, err := fn(offloadContext{ctx})
+			v, err := callOffloaded(ctx, fn)
 			h.submit(func() {
 				value, ferr = v, err
 				h.pending--
@@ -87,6 +90,18 @@ func Blocking[T any](ctx context.Context, fn func(ctx context.Context) (T, error
 		return zero, err
 	}
 	return value, ferr
+}
+
+// callOffloaded calls fn with an offloadContext; a panic in fn is its
+// result as a *PanicError (on a goroutine of its own, it would end the
+// process).
+func callOffloaded[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) (v T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = coro.NewPanicError(r)
+		}
+	}()
+	return fn(offloadContext{ctx})
 }
 
 // startQueued starts queued calls while there is room.

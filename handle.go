@@ -24,7 +24,8 @@ func HubOf(ctx context.Context) *Hub {
 
 // Submit runs fn on the hub's goroutine, soon, outside any task (gevent's
 // run_callback made thread-safe): fn must not wait, but it may spawn,
-// given the hub's context. It returns ErrHubClosed if the hub has ended.
+// given the hub's context. A panic in fn ends Run with a *PanicError. It
+// returns ErrHubClosed if the hub has ended.
 func (hb *Hub) Submit(fn func(ctx context.Context)) error {
 	h := hb.h
 	if !h.submit(func() { fn(&h.main.ctx) }) {

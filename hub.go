@@ -35,6 +35,9 @@ type hub struct {
 	foreign  []*foreignWatch
 	pending  int
 	stopping bool // the main task has ended: the rest are being ended
+	// callbackPanic is the first panic of a callback (see callback): Run
+	// ends with it.
+	callbackPanic *PanicError
 
 	inboxMu  sync.Mutex
 	inbox    []func()
@@ -91,6 +94,11 @@ func VirtualClock() Option { return func(c *runConfig) { c.virtual = true } }
 //
 // ctx is main's parent: its values reach every task, and its cancellation
 // kills main (and every task spawned under main's context).
+//
+// A panic in a task is that task's error (see Task.Err). A panic in a
+// function the hub calls outside any task (Task.OnDone's and its kin,
+// AfterFunc's, Hub.Submit's, Hub.OnExit's) ends Run, as main's end does,
+// and Run returns it as a *PanicError with its value and stack.
 func Run(ctx context.Context, main func(ctx context.Context) error, opts ...Option) error {
 	var cfg runConfig
 	for _, o := range opts {
@@ -113,7 +121,10 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...Opti
 	h.spawn(h.main, ctx, nil, main, spawnConfig{name: "main"})
 	loopErr := h.loop()
 	h.shutdown()
-	if loopErr != nil {
+	switch {
+	case h.callbackPanic != nil:
+		return h.callbackPanic
+	case loopErr != nil:
 		return loopErr
 	}
 	return h.main.err
@@ -247,7 +258,22 @@ func (h *hub) finish(t *task, err error) {
 	links := m.onEnd
 	m.onEnd = nil
 	for _, fn := range links {
-		fn()
+		h.callback(fn)
+	}
+}
+
+// callback runs fn, a user's function that the hub calls outside any task
+// (a link, a timer's function, a submitted function): a panic in it ends
+// Run with a *PanicError holding its value and stack (the first one, if
+// several), instead of unwinding the hub's goroutine or being lost.
+func (h *hub) callback(fn func()) {
+	defer h.recoverCallback()
+	fn()
+}
+
+func (h *hub) recoverCallback() {
+	if r := recover(); r != nil && h.callbackPanic == nil {
+		h.callbackPanic = coro.NewPanicError(r)
 	}
 }
 
@@ -368,7 +394,7 @@ func (h *hub) drainInbox() {
 func (h *hub) runSubmitted(fns []func()) {
 	h.inCallback.Store(true)
 	for i, fn := range fns {
-		fn()
+		h.callback(fn)
 		fns[i] = nil
 	}
 	h.inCallback.Store(false)

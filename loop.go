@@ -18,7 +18,7 @@ func (h *hub) loop() error {
 		// Run the tasks ready now; those they make ready run next round,
 		// after timers and I/O have had their turn.
 		h.runRound()
-		if h.main.state == TaskDone {
+		if h.main.state == TaskDone || h.callbackPanic != nil {
 			return nil
 		}
 		h.settle()
@@ -26,6 +26,9 @@ func (h *hub) loop() error {
 			h.drainInbox()
 		}
 		h.fireTimers()
+		if h.callbackPanic != nil {
+			return nil
+		}
 		if h.ready.len() > 0 {
 			if h.ioWaits > 0 { // I/O must not wait behind busy tasks
 				if err := h.poll(0); err != nil {
@@ -84,7 +87,7 @@ func (h *hub) fireTimers() {
 		case *hctx:
 			target.cancelOnHub(context.DeadlineExceeded)
 		case func():
-			target()
+			h.callback(target)
 		case *fdDir:
 			target.expire()
 		}
@@ -185,7 +188,7 @@ func (h *hub) shutdown() {
 	h.settle()
 	h.endLeftovers()
 	for _, fn := range h.atExit { // no one appends now: the hub is closed
-		fn()
+		h.callback(fn)
 	}
 	h.closeFDs()
 	if h.watch != nil {

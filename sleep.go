@@ -74,7 +74,8 @@ type Timer struct {
 }
 
 // AfterFunc calls fn on the hub of ctx after d on the hub's clock,
-// outside any task (fn must not wait; it may spawn). It must be called on
+// outside any task (fn must not wait; it may spawn; a panic in it ends Run
+// with a *PanicError). It must be called on
 // the hub's goroutine; with a context of no hub, or a nil fn, it panics
 // (programming errors).
 func AfterFunc(ctx context.Context, d time.Duration, fn func()) *Timer {

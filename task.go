@@ -286,7 +286,8 @@ func (t *task) Kill() {
 
 // OnDone arranges for fn to be called on the hub when the task ends, or
 // at once if it has (gevent's link). fn runs outside any task: it must not
-// wait, but it may spawn.
+// wait, but it may spawn. A panic in fn, called later, ends Run with a
+// *PanicError; called at once, it is the caller's.
 func (t *task) OnDone(fn func()) {
 	if t.state == TaskDone {
 		fn()

@@ -17,6 +17,11 @@ func newPanicError(v any) *PanicError {
 	return &PanicError{Value: v, Stack: debug.Stack()}
 }
 
+// NewPanicError makes the PanicError of v, a value just recovered, with
+// the stack of the goroutine that recovered it: for a layer that recovers
+// panics outside coroutines (in callbacks) and reports them alike.
+func NewPanicError(v any) *PanicError { return newPanicError(v) }
+
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // Unwrap gives the panic value if it is an error, so errors.Is and
