@@ -32,7 +32,7 @@ func TestCallbackPanicEndsRun(t *testing.T) {
 		}},
 		{"Hub.Submit", func(ctx context.Context) {
 			hub := corio.HubOf(ctx)
-			go hub.Submit(func(context.Context) { panic("in Hub.Submit") })
+			hub.Submit(func(context.Context) { panic("in Hub.Submit") })
 		}},
 	}
 	for _, tc := range cases {
