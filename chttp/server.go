@@ -52,7 +52,7 @@ type Server struct {
 
 	TLSConfig *tls.Config // for ListenAndServeTLS; its certificates are used if no files are given
 
-	ReadHeaderTimeout time.Duration // reading a request's header; default ReadTimeout
+	ReadHeaderTimeout time.Duration // reading a request's header (a new connection's first one counted from its start, so a connection that sends nothing is closed then); default ReadTimeout
 	ReadTimeout       time.Duration // reading a whole request, body included
 	WriteTimeout      time.Duration // writing a response, from the end of its request's header
 	IdleTimeout       time.Duration // waiting for the next request; default ReadTimeout

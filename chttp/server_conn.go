@@ -88,6 +88,13 @@ type serverConn struct {
 	// connection. Without one, setting none again is skipped (a server
 	// without timeouts would otherwise clear both at every request).
 	readDeadline, writeDeadline bool
+	// firstHeaderDeadline, until the first request's header has been
+	// read, is when it must have been: the header timeout from the
+	// connection's start, as net/http counts it, so that a connection that
+	// never sends a byte is closed then (its wait for data is bounded by
+	// the header timeout, not the idle one, until then). Zero without a
+	// header timeout.
+	firstHeaderDeadline time.Time
 }
 
 // setReadDeadline sets the connection's read deadline, unless it is
@@ -122,6 +129,10 @@ func newServerConn(cfg *connConfig, c *cnet.Conn) *serverConn {
 		sc.rwc = tls.Server(c, cfg.tls)
 	}
 	sc.limit.R = sc.rwc
+	if d := cfg.readHeaderTimeout; d > 0 {
+		sc.firstHeaderDeadline = c.Now().Add(d)
+		c.SetIdleTimeout(d)
+	}
 	if cfg.baseContext != nil || cfg.connContext != nil {
 		ctx := context.Background()
 		if cfg.baseContext != nil {
@@ -219,10 +230,18 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 			headerDeadline = now.Add(d)
 		}
 	}
+	first := !sc.firstHeaderDeadline.IsZero()
+	if first {
+		headerDeadline = sc.firstHeaderDeadline
+	}
 	sc.setReadDeadline(headerDeadline)
 	sc.limit.N = sc.cfg.headerLimit
 	var plain http.Request // a plain request's, on this stack
 	req, err := readRequest(br, &plain)
+	if first {
+		sc.firstHeaderDeadline = time.Time{}
+		sc.c.SetIdleTimeout(sc.cfg.idleTimeout) // between requests from now on
+	}
 	if err == nil {
 		err = checkRequest(req, req == &plain)
 	}

@@ -50,6 +50,45 @@ func TestServerTimeouts(t *testing.T) {
 			},
 			want: []string{"handler /x at 0s", "body read failed (timeout) at 3s", "connection ended (closed after the response) at 3s", "client read 400 at 3s"},
 		},
+		{
+			name:   "nothing sent: closed at ReadHeaderTimeout, as net/http does",
+			srv:    &Server{ReadHeaderTimeout: 2 * time.Second},
+			client: func(ctx context.Context, c *cnet.Conn) {},
+			want:   []string{"wait for data ended (timeout) at 2s", "client read EOF at 2s"},
+		},
+		{
+			name:   "nothing sent, IdleTimeout longer: closed at ReadHeaderTimeout",
+			srv:    &Server{ReadHeaderTimeout: 2 * time.Second, IdleTimeout: time.Minute},
+			client: func(ctx context.Context, c *cnet.Conn) {},
+			want:   []string{"wait for data ended (timeout) at 2s", "client read EOF at 2s"},
+		},
+		{
+			name:   "nothing sent, ReadTimeout alone: closed at ReadTimeout",
+			srv:    &Server{ReadTimeout: 3 * time.Second},
+			client: func(ctx context.Context, c *cnet.Conn) {},
+			want:   []string{"wait for data ended (timeout) at 3s", "client read EOF at 3s"},
+		},
+		{
+			name: "first header counted from the connection's start",
+			srv:  &Server{ReadHeaderTimeout: 2 * time.Second},
+			client: func(ctx context.Context, c *cnet.Conn) {
+				corio.Sleep(ctx, 1500*time.Millisecond)
+				io.WriteString(c, "GET /x HTTP/1.1\r\n")
+			},
+			want: []string{"connection ended (timeout) at 2s", "client read EOF at 2s"},
+		},
+		{
+			name: "after the first request, IdleTimeout bounds the wait",
+			srv:  &Server{ReadHeaderTimeout: 2 * time.Second, IdleTimeout: 10 * time.Second},
+			client: func(ctx context.Context, c *cnet.Conn) {
+				io.WriteString(c, "GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+				resp, err := http.ReadResponse(newReader(c), nil)
+				if err == nil {
+					resp.Body.Close()
+				}
+			},
+			want: []string{"handler /x at 0s", "wait for data ended (timeout) at 10s", "client read EOF at 10s"},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var events []string
@@ -89,13 +128,16 @@ func TestServerTimeouts(t *testing.T) {
 				corio.Spawn(ctx, func(ctx context.Context) error { // the server's side
 					defer server.Close()
 					sc := newServerConn(cfg, server)
-					for server.WaitReadable() == nil {
+					for {
+						if err := server.WaitReadable(); err != nil {
+							note(ctx, "wait for data ended (%s) at %v", timeoutWord(err))
+							return nil
+						}
 						if err := sc.Burst(ctx, server); err != nil {
 							note(ctx, "connection ended (%s) at %v", endWord(err))
 							return nil
 						}
 					}
-					return nil
 				})
 				tc.client(ctx, client)
 				resp, err := http.ReadResponse(newReader(client), nil)
