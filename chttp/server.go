@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/corio-go/corio/cnet"
@@ -71,6 +72,22 @@ type Server struct {
 	listener net.Listener // Serve's
 	stream   *cnet.StreamServer
 	shutdown bool
+	// noKeepAlives: responses from now on end their connection (Shutdown
+	// has begun, or SetKeepAlivesEnabled(false)). Written from any
+	// goroutine, read by the hubs as they write a response's header.
+	noKeepAlives  atomic.Bool
+	keepAlivesOff atomic.Bool // SetKeepAlivesEnabled(false)
+}
+
+// SetKeepAlivesEnabled controls whether connections are kept open for
+// more requests (on by default), as http.Server's: off, every response
+// carries Connection: close and its connection ends after it. Only a
+// server that is shutting down should turn it off, net/http says; it may
+// be called from any goroutine.
+func (s *Server) SetKeepAlivesEnabled(v bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noKeepAlives.Store(!v || s.shutdown)
 }
 
 // ErrServerClosed is what ListenAndServe returns after Shutdown or Close:
@@ -241,6 +258,7 @@ func (s *Server) stop() *cnet.StreamServer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.shutdown = true
+	s.noKeepAlives.Store(true) // the responses in flight say Connection: close
 	if s.listener != nil {
 		s.listener.Close()
 	}

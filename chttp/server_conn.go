@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http/httpguts"
@@ -32,6 +33,7 @@ type connConfig struct {
 	errorLog                                     *log.Logger
 	baseContext                                  func() context.Context
 	connContext                                  func(ctx context.Context, c net.Conn) context.Context
+	noKeepAlives                                 *atomic.Bool // the Server's: responses end their connection
 }
 
 func (s *Server) connConfig(tlsCfg *tls.Config) *connConfig {
@@ -39,6 +41,7 @@ func (s *Server) connConfig(tlsCfg *tls.Config) *connConfig {
 		handler: s.Handler, tls: tlsCfg,
 		readHeaderTimeout: s.ReadHeaderTimeout, readTimeout: s.ReadTimeout, writeTimeout: s.WriteTimeout,
 		idleTimeout: s.IdleTimeout, errorLog: s.ErrorLog, baseContext: s.BaseContext, connContext: s.ConnContext,
+		noKeepAlives: &s.noKeepAlives,
 	}
 	if cfg.handler == nil {
 		cfg.handler = http.DefaultServeMux

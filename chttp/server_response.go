@@ -369,8 +369,8 @@ func (w *response) sendHeader() error {
 	if fieldValue(h, "Connection") == "close" {
 		closeAfter = true
 	}
-	if w.body.continueAsked && !w.body.sawEOF {
-		closeAfter = true
+	if w.body.continueAsked && !w.body.sawEOF || w.sc.cfg.noKeepAlives.Load() {
+		closeAfter = true // (the latter: Shutdown has begun, so the peer sends no more here)
 	}
 	if w.req.ContentLength != 0 && !closeAfter && !w.body.sawEOF && !w.body.continueAsked {
 		if w.body.closed {
