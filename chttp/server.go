@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
 )
 
@@ -60,6 +61,12 @@ type Server struct {
 	MaxHeaderBytes    int           // default http.DefaultMaxHeaderBytes (1 MiB)
 	MaxConns          int           // connections at once (0: no bound); see cnet.StreamServer
 	ErrorLog          *log.Logger   // default: the log package's standard logger
+	// Watchdog, if not 0, reports to ErrorLog, with its stack, a request
+	// (or any task) that keeps its hub longer than this without switching:
+	// a handler that blocks the hub's goroutine (a file system call, a
+	// blocking library, time.Sleep) stops every other request of the hub
+	// meanwhile, and should go through corio.Blocking. See corio.Watchdog.
+	Watchdog time.Duration
 
 	// BaseContext, if set, gives the context every request's context
 	// derives from (its values reach the handlers); ConnContext, if set,
@@ -75,8 +82,7 @@ type Server struct {
 	// noKeepAlives: responses from now on end their connection (Shutdown
 	// has begun, or SetKeepAlivesEnabled(false)). Written from any
 	// goroutine, read by the hubs as they write a response's header.
-	noKeepAlives  atomic.Bool
-	keepAlivesOff atomic.Bool // SetKeepAlivesEnabled(false)
+	noKeepAlives atomic.Bool
 }
 
 // SetKeepAlivesEnabled controls whether connections are kept open for
@@ -118,14 +124,21 @@ func (s *Server) Serve(l net.Listener) error {
 // key in certFile and keyFile (PEM), or, if both are empty, those of
 // TLSConfig.
 func (s *Server) ListenAndServeTLS(certFile, keyFile string) error {
+	if err := s.StartTLS(certFile, keyFile); err != nil {
+		return err
+	}
+	return s.Wait()
+}
+
+// StartTLS is Start over TLS, with the certificate and key in certFile
+// and keyFile as ListenAndServeTLS takes them: it returns once the server
+// accepts connections.
+func (s *Server) StartTLS(certFile, keyFile string) error {
 	cfg, err := s.tlsConfig(certFile, keyFile)
 	if err != nil {
 		return err
 	}
-	if err := s.start(cfg, nil); err != nil {
-		return err
-	}
-	return s.Wait()
+	return s.start(cfg, nil)
 }
 
 // tlsConfig is TLSConfig (cloned) with the files' certificate, offering
@@ -176,7 +189,7 @@ func (s *Server) start(tlsCfg *tls.Config, l net.Listener) error {
 	cfg := s.connConfig(tlsCfg)
 	stream := &cnet.StreamServer{
 		Addr: addr, Hubs: s.Hubs, MaxConns: s.MaxConns, ErrorLog: s.ErrorLog,
-		IdleTimeout: cfg.idleTimeout, Listener: s.listener,
+		IdleTimeout: cfg.idleTimeout, Listener: s.listener, RunOptions: s.runOptions(cfg),
 		Bursts: func(c *cnet.Conn) cnet.BurstHandler { return newServerConn(cfg, c) },
 	}
 	if err := stream.Start(); err != nil {
@@ -186,12 +199,20 @@ func (s *Server) start(tlsCfg *tls.Config, l net.Listener) error {
 	return nil
 }
 
+// runOptions are the options of each hub's Run: the watchdog, if asked.
+func (s *Server) runOptions(cfg *connConfig) []corio.Option {
+	if s.Watchdog <= 0 {
+		return nil
+	}
+	return []corio.Option{corio.Watchdog(s.Watchdog, func(st corio.Stall) { cfg.logf("chttp: %v", st) })}
+}
+
 // check refuses settings that make no sense.
 func (s *Server) check() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"ReadHeaderTimeout", s.ReadHeaderTimeout}, {"ReadTimeout", s.ReadTimeout}, {"WriteTimeout", s.WriteTimeout}, {"IdleTimeout", s.IdleTimeout}} {
+	}{{"ReadHeaderTimeout", s.ReadHeaderTimeout}, {"ReadTimeout", s.ReadTimeout}, {"WriteTimeout", s.WriteTimeout}, {"IdleTimeout", s.IdleTimeout}, {"Watchdog", s.Watchdog}} {
 		if d.v < 0 {
 			return fmt.Errorf("chttp: Server.%s is %v; want 0 (none) or more", d.name, d.v)
 		}

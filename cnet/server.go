@@ -75,6 +75,9 @@ type StreamServer struct {
 	// the hub serving the fewest, even where a listener per hub would do.
 	SingleAcceptor bool
 	ErrorLog       *log.Logger // default: the log package's standard logger
+	// RunOptions are given to each hub's corio.Run: corio.Watchdog, to
+	// find a handler that blocks its hub, say.
+	RunOptions []corio.Option
 
 	mu       sync.Mutex
 	started  bool
@@ -234,7 +237,7 @@ func (s *StreamServer) startHub(i int, cfg serverConfig, wg *sync.WaitGroup, err
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		*errp = corio.Run(context.Background(), func(ctx context.Context) error { return serve(ctx, up) })
+		*errp = corio.Run(context.Background(), func(ctx context.Context) error { return serve(ctx, up) }, s.RunOptions...)
 		select {
 		case up <- *errp: // it ended before it was up
 		default:

@@ -8,7 +8,7 @@
 //	corio load            many clients against it (--addr, -c, -d, -n, --size, --json)
 //	corio crawl [URL...]  fetch pages concurrently (-i, -c, --depth, --max, --compare, --json, ...)
 //	corio site            serve the demo site crawl uses with no URL (--addr, --pages, --latency)
-//	corio http            serve a directory over HTTP on chttp.Server (--addr, --hubs, --dir, --verbose)
+//	corio http [PORT]     serve a directory over HTTP on chttp.Server (--bind, --dir, --quiet, --dotfiles, --tls-cert, ...)
 //
 // Exit status: 0 on success, 1 when a run fails, 2 on bad usage; a crawl
 // stopped by SIGINT or SIGTERM exits 130 or 143 (128 plus the signal's
@@ -38,7 +38,7 @@ func commands() []command {
 		{"load", "the seed's many-client program as a load generator for serve", runLoad},
 		{"crawl", "the seed's concurrent crawler: fetch pages and their links", runCrawl},
 		{"site", "serve the built-in demo site that crawl uses with no URL", runSite},
-		{"http", "serve a directory over HTTP (http.FileServer on chttp.Server)", runHTTP},
+		{"http", "serve a directory over HTTP, as python3 -m http.server (on chttp.Server)", runHTTP},
 	}
 }
 
