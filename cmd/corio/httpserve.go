@@ -29,14 +29,14 @@ const httpDefaultPort = 8000
 
 // httpFlags are corio http's settings, parsed and checked.
 type httpFlags struct {
-	addr             string
-	hubs             int
-	dir              string
-	grace            time.Duration
-	quiet, dotfiles  bool
-	tlsCert, tlsKey  string
-	watchdog         time.Duration
-	scheme           string // http or https
+	addr            string
+	hubs            int
+	dir             string
+	grace           time.Duration
+	quiet, dotfiles bool
+	tlsCert, tlsKey string
+	watchdog        time.Duration
+	scheme          string // http or https
 }
 
 // parseHTTPFlags reads corio http's command line: [flags] [port].
