@@ -244,6 +244,7 @@ func TestHTTPServesTLS(t *testing.T) {
 	base, _, stderr := startHTTP(t, "--dir", httpTree(t), "--quiet", "--tls-cert", certFile, "--tls-key", keyFile)
 	base = strings.Replace(base, "http://", "https://", 1)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	defer client.CloseIdleConnections() // over TLS a connection keeps its task, which the shutdown waits for
 	resp, err := client.Get(base + "/hello.txt")
 	if err != nil {
 		t.Fatal(err)

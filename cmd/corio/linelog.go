@@ -19,13 +19,35 @@ type lineLog struct {
 
 func newLineLog(w io.Writer, room int) *lineLog {
 	l := &lineLog{w: w, lines: make(chan string, room), done: make(chan struct{})}
-	go func() {
-		defer close(l.done)
-		for line := range l.lines {
-			io.WriteString(l.w, line)
-		}
-	}()
+	go l.write()
 	return l
+}
+
+// batchBytes bounds what one write of the log gathers.
+const batchBytes = 64 << 10
+
+// write writes the lines as they come: a line, with the lines queued
+// behind it (up to batchBytes), in one write, so that a busy server's log
+// costs a system call per batch, not per line.
+func (l *lineLog) write() {
+	defer close(l.done)
+	var batch []byte
+	for line := range l.lines {
+		batch = append(batch[:0], line...)
+	gather:
+		for len(batch) < batchBytes {
+			select {
+			case more, ok := <-l.lines:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, more...)
+			default:
+				break gather
+			}
+		}
+		l.w.Write(batch)
+	}
 }
 
 // print queues line, or drops it if the queue is full. It never blocks.
