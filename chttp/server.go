@@ -27,20 +27,45 @@ import (
 // goroutine and no buffer (cnet.StreamServer.Bursts).
 //
 // The fields mean what they mean on http.Server. What differs:
-//   - A handler runs on a hub: it must not block the hub's goroutine for
-//     long (use corio.Blocking for blocking calls), and what it shares with
-//     other goroutines needs their usual synchronization.
+//   - A handler runs on a hub: while it runs without waiting, every other
+//     request of the hub waits (see "What may block a hub" below), and
+//     what it shares with other goroutines needs their usual
+//     synchronization.
 //   - Over TLS (ListenAndServeTLS) a connection keeps its task between
 //     requests: crypto/tls holds records it has read but not yet given
 //     out, which only a read can find.
 //   - An HTTP/1.1 request with an empty Host header is refused like one with
 //     none (http.ReadRequest, which parses requests, leaves no way to tell
 //     them apart); net/http accepts it.
+//   - A request whose target is a URL ("GET http://h/p") has its Host
+//     fields checked as net/http does (one, valid) only when its whole
+//     header came in the first read (4 KiB); http.ReadRequest drops them.
+//   - A chunked request's Trailer is an empty map, not nil, before its
+//     body has been read: the trailer the body ends with is merged into
+//     it, undeclared fields included, as net/http's handler sees them.
 //   - A ResponseWriter, with its Header map, serves another request once
 //     its handler has returned (net/http's contract forbids using it
 //     then): a handler must not hand it to code that outlives the call.
 //     The Request and its context may be kept.
 //   - There is no HTTP/2.
+//
+// # What may block a hub
+//
+// A hub is one goroutine: a handler that blocks it (instead of waiting
+// cooperatively) stops every other request of the hub until it returns.
+// On a hub, these wait cooperatively and are safe: reading the request's
+// body and writing the response; corio's Sleep, timers, queues, events
+// and locks; chttp's client (an http.Client with a chttp.Transport) and
+// cnet's sockets; anything over net.Conn from them (crypto/tls, bufio).
+// These block the hub, and go through corio.Blocking, which runs them on
+// a pool of goroutines while the task waits: file system calls (os.Open,
+// os.ReadFile, os.Stat, reading a directory: http.FileServer makes them,
+// chttp.FileServer makes them off the hub), time.Sleep, channel
+// operations and sync.Mutex waits on other goroutines, net/http's own
+// client, database drivers and other libraries that use package net,
+// cgo calls. Long computations hold the hub too. Set Watchdog to have a
+// handler that holds its hub longer than a threshold reported, with its
+// stack, in ErrorLog.
 //
 // Requests are read as http.ReadRequest reads them. The usual request (no
 // body, its whole header in the connection's buffer) is parsed in place,
@@ -61,6 +86,9 @@ type Server struct {
 	MaxHeaderBytes    int           // default http.DefaultMaxHeaderBytes (1 MiB)
 	MaxConns          int           // connections at once (0: no bound); see cnet.StreamServer
 	ErrorLog          *log.Logger   // default: the log package's standard logger
+	// DisableGeneralOptionsHandler passes "OPTIONS *" requests to the
+	// Handler instead of answering them with 200 (net/http's field).
+	DisableGeneralOptionsHandler bool
 	// Watchdog, if not 0, reports to ErrorLog, with its stack, a request
 	// (or any task) that keeps its hub longer than this without switching:
 	// a handler that blocks the hub's goroutine (a file system call, a

@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -34,6 +35,7 @@ type connConfig struct {
 	baseContext                                  func() context.Context
 	connContext                                  func(ctx context.Context, c net.Conn) context.Context
 	noKeepAlives                                 *atomic.Bool // the Server's: responses end their connection
+	noOptionsHandler                             bool         // DisableGeneralOptionsHandler
 }
 
 func (s *Server) connConfig(tlsCfg *tls.Config) *connConfig {
@@ -41,7 +43,7 @@ func (s *Server) connConfig(tlsCfg *tls.Config) *connConfig {
 		handler: s.Handler, tls: tlsCfg,
 		readHeaderTimeout: s.ReadHeaderTimeout, readTimeout: s.ReadTimeout, writeTimeout: s.WriteTimeout,
 		idleTimeout: s.IdleTimeout, errorLog: s.ErrorLog, baseContext: s.BaseContext, connContext: s.ConnContext,
-		noKeepAlives: &s.noKeepAlives,
+		noKeepAlives: &s.noKeepAlives, noOptionsHandler: s.DisableGeneralOptionsHandler,
 	}
 	if cfg.handler == nil {
 		cfg.handler = http.DefaultServeMux
@@ -98,6 +100,17 @@ type serverConn struct {
 	// the header timeout, not the idle one, until then). Zero without a
 	// header timeout.
 	firstHeaderDeadline time.Time
+	// afterPost: the last request was a POST (see serveOne).
+	afterPost bool
+}
+
+// leadingCRLF counts the CR and LF bytes that b starts with.
+func leadingCRLF(b []byte) int {
+	n := 0
+	for n < len(b) && (b[n] == '\r' || b[n] == '\n') {
+		n++
+	}
+	return n
 }
 
 // setReadDeadline sets the connection's read deadline, unless it is
@@ -239,14 +252,21 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 	}
 	sc.setReadDeadline(headerDeadline)
 	sc.limit.N = sc.cfg.headerLimit
+	if sc.afterPost {
+		// A CRLF after a POST's body, which old clients send (RFC 9112
+		// section 2.2), is passed over, as net/http does.
+		peek, _ := br.Peek(4) // what fails here fails the read below again
+		br.Discard(leadingCRLF(peek))
+	}
 	var plain http.Request // a plain request's, on this stack
-	req, err := readRequest(br, &plain)
+	req, hosts, err := readRequestHost(br, &plain)
+	sc.afterPost = err == nil && req.Method == "POST"
 	if first {
 		sc.firstHeaderDeadline = time.Time{}
 		sc.c.SetIdleTimeout(sc.cfg.idleTimeout) // between requests from now on
 	}
 	if err == nil {
-		err = checkRequest(req, req == &plain)
+		err = checkRequest(req, req == &plain, hosts)
 	}
 	if err != nil {
 		if sc.refuse(bw, err) {
@@ -288,14 +308,24 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 // checkRequest refuses what net/http's server refuses after parsing. The
 // fields of a request parsed in place (plain) are valid already: its
 // parser takes no other.
-func checkRequest(req *http.Request, plain bool) error {
-	if !(req.ProtoMajor == 1 || req.ProtoMajor == 2 && req.ProtoMinor == 0 && req.Method == "PRI" && req.RequestURI == "*") {
+func checkRequest(req *http.Request, plain bool, hosts hostFields) error {
+	h2Preface := req.ProtoMajor == 2 && req.ProtoMinor == 0 && req.Method == "PRI" && req.RequestURI == "*"
+	if !(req.ProtoMajor == 1 || h2Preface) {
 		return statusError{http.StatusHTTPVersionNotSupported, "unsupported protocol version"}
 	}
-	if req.ProtoAtLeast(1, 1) && req.Host == "" && req.Method != "CONNECT" {
+	// The Host field: Request.Host, or, for a target that is not a path,
+	// the fields read before ReadRequest dropped them.
+	missing, host := req.Host == "", req.Host
+	if hosts.seen {
+		missing, host = len(hosts.values) == 0, ""
+		if len(hosts.values) == 1 {
+			host = hosts.values[0]
+		}
+	}
+	if req.ProtoAtLeast(1, 1) && missing && !h2Preface && req.Method != "CONNECT" {
 		return statusError{http.StatusBadRequest, "missing required Host header"}
 	}
-	if req.Host != "" && !httpguts.ValidHostHeader(req.Host) {
+	if host != "" && !httpguts.ValidHostHeader(host) {
 		return statusError{http.StatusBadRequest, "malformed Host header"}
 	}
 	if plain {
@@ -357,10 +387,19 @@ func (sc *serverConn) closeWriteAndWait(ctx context.Context) {
 }
 
 // isUnsupportedTE reports whether http.ReadRequest refused a
-// Transfer-Encoding it does not implement.
+// Transfer-Encoding it does not implement (an unknown coding, or more than
+// one line of it), which net/http answers with 501: by the error's type,
+// which net/http does not export.
 func isUnsupportedTE(err error) bool {
-	return strings.HasPrefix(err.Error(), "unsupported transfer encoding")
+	return reflect.TypeOf(err) == unsupportedTEType
 }
+
+// unsupportedTEType is the type of the error http.ReadRequest returns for
+// a Transfer-Encoding it does not implement.
+var unsupportedTEType = func() reflect.Type {
+	_, err := http.ReadRequest(bufio.NewReader(strings.NewReader("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: x-unknown\r\n\r\n")))
+	return reflect.TypeOf(err)
+}()
 
 // isCommonNetReadError is net/http's: the peer went away, or the read
 // timed out.
@@ -391,6 +430,24 @@ func (sc *serverConn) runHandler(w *response) (hijacked bool) {
 		}
 		hijacked = w.hijacked
 	}()
-	sc.cfg.handler.ServeHTTP(w, w.req)
+	handler := sc.cfg.handler
+	if w.req.RequestURI == "*" && w.req.Method == "OPTIONS" && !sc.cfg.noOptionsHandler {
+		handler = optionsHandler{}
+	}
+	handler.ServeHTTP(w, w.req)
 	return
+}
+
+// optionsHandler answers "OPTIONS *", which concerns the server, not a
+// resource, with 200 and no body, as net/http's server does unless
+// DisableGeneralOptionsHandler.
+type optionsHandler struct{}
+
+func (optionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Length", "0")
+	if r.ContentLength != 0 {
+		// A body (reserved for future use) is read up to 4 KiB; past that
+		// the connection ends, as net/http's.
+		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 4<<10))
+	}
 }

@@ -148,7 +148,7 @@ func rawExchange(t *testing.T, addr, raw string, n int, halfClose bool) exchange
 func requestMethods(raw string) []string {
 	var ms []string
 	for _, line := range strings.Split(raw, "\r\n") {
-		for _, m := range []string{"GET ", "HEAD ", "POST ", "PUT "} {
+		for _, m := range []string{"GET ", "HEAD ", "POST ", "PUT ", "OPTIONS ", "CONNECT ", "PRI "} {
 			if strings.HasPrefix(line, m) {
 				ms = append(ms, strings.TrimSpace(m))
 			}
@@ -214,6 +214,16 @@ var diffCorpus = []struct {
 	{"abandoned mid-body", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten..", 1, true},
 	{"abandoned mid-header", "GET /hello HTTP/1.1\r\nHost: x\r\nX-A:", 1, true},
 	{"shorter than declared", "GET /short HTTP/1.1\r\nHost: x\r\n\r\n", 1, false},
+	{"post chunked with an undeclared trailer", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-T: surprise\r\n\r\n", 1, false},
+	{"stray CRLF after a body", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 2, false},
+	{"stray CRLFs before a request", "\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 1, false},
+	{"absolute form without Host", "GET http://x/hello HTTP/1.1\r\n\r\n", 1, false},
+	{"absolute form with a malformed Host", "GET http://x/hello HTTP/1.1\r\nHost: a b\r\n\r\n", 1, false},
+	{"absolute form with Host", "GET http://x/hello HTTP/1.1\r\nHost: y\r\n\r\n", 1, false},
+	{"CONNECT without Host", "CONNECT x:443 HTTP/1.1\r\n\r\n", 1, false},
+	{"OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 1, false},
+	{"PRI * HTTP/2.0 without Host", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 1, false},
+	{"two Transfer-Encoding lines", "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 1, false},
 }
 
 // The same handlers behind net/http and chttp.Server answer the corpus

@@ -19,17 +19,67 @@ import (
 // net/http's. into receives a plain request (the caller's, so that it may
 // stay on its stack); the result is into or http.ReadRequest's.
 func readRequest(br *bufio.Reader, into *http.Request) (*http.Request, error) {
+	req, _, err := readRequestHost(br, into)
+	return req, err
+}
+
+// readRequestHost is readRequest, also giving the Host fields of a
+// request whose target is not a path (see hostFields).
+func readRequestHost(br *bufio.Reader, into *http.Request) (*http.Request, hostFields, error) {
 	// The first read, if nothing is buffered, fails as ReadRequest's
 	// first line would (io.EOF at the peer's close, a timeout).
 	if _, err := br.Peek(1); err != nil {
-		return nil, err
+		return nil, hostFields{}, err
 	}
 	buf, _ := br.Peek(br.Buffered())
 	if n := parsePlainRequest(buf, into); n > 0 {
 		br.Discard(n)
-		return into, nil
+		return into, hostFields{}, nil
 	}
-	return http.ReadRequest(br)
+	hf := readHostFields(buf)
+	req, err := http.ReadRequest(br)
+	return req, hf, err
+}
+
+// hostFields are the Host fields of a request whose target is not a path
+// (absolute form, "GET http://h/p", or CONNECT's authority), which
+// net/http's server checks as any request's: one, and valid.
+// http.ReadRequest, which parses such a request, takes the fields out and
+// puts the URL's host in Request.Host instead, so they are read from the
+// buffer before it. seen is false where they were not read: the target
+// is a path (Request.Host is the field then), or the header was not
+// wholly buffered.
+type hostFields struct {
+	seen   bool
+	values []string
+}
+
+// readHostFields reads the Host fields of the request at the start of
+// buf, if its target is not a path and its header is wholly in buf.
+func readHostFields(buf []byte) hostFields {
+	line, rest, ok := bytes.Cut(buf, []byte("\n"))
+	if !ok {
+		return hostFields{}
+	}
+	_, target, _ := bytes.Cut(line, []byte(" "))
+	if len(target) == 0 || target[0] == '/' {
+		return hostFields{}
+	}
+	hf := hostFields{seen: true}
+	if bytes.HasPrefix(rest, []byte("\r\n")) { // no field
+		return hf
+	}
+	end := bytes.Index(rest, []byte("\r\n\r\n"))
+	if end < 0 {
+		return hostFields{}
+	}
+	for field := range strings.SplitSeq(string(rest[:end]), "\r\n") {
+		name, value, ok := strings.Cut(field, ":")
+		if ok && strings.EqualFold(name, "Host") {
+			hf.values = append(hf.values, strings.Trim(value, " \t"))
+		}
+	}
+	return hf
 }
 
 // parsePlainRequest parses the request at the start of buf into req, if

@@ -71,6 +71,12 @@ func (sc *serverConn) newResponse(ctx context.Context, parsed *http.Request, br 
 	// The request's context may outlive the response (a handler may hand
 	// it on), so its parent is not part of it.
 	rctx, cancel := corio.WithCancel(&requestParent{Context: ctx, sc: sc})
+	if parsed.Trailer == nil && len(parsed.TransferEncoding) > 0 {
+		// The body's reader merges the trailer into parsed's map at the
+		// body's end; the handler's copy must share it to see trailers the
+		// request did not declare (net/http's handler has parsed itself).
+		parsed.Trailer = http.Header{}
+	}
 	req := parsed.WithContext(rctx) // parsed may be on the caller's stack: it must not escape
 	req.RemoteAddr = sc.remoteAddr()
 	if tc, ok := sc.rwc.(*tls.Conn); ok {
