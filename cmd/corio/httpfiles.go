@@ -36,12 +36,18 @@ func (h *fileHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.HasSuffix(r.URL.Path, "/") {
 		name := path.Clean("/" + r.URL.Path)
-		listing, err := corio.Blocking(r.Context(), func(context.Context) (*dirListing, error) {
-			return readListing(h.fsys, name)
+		// Read and written off the hub: a directory of 200,000 entries
+		// takes a second to list, and its page tens of milliseconds.
+		page, err := corio.Blocking(r.Context(), func(context.Context) (string, error) {
+			listing, err := readListing(h.fsys, name)
+			if listing == nil || err != nil {
+				return "", err
+			}
+			return listing.page(), nil
 		})
 		switch {
-		case err == nil && listing != nil:
-			listing.serve(w, r)
+		case err == nil && page != "":
+			serveListing(w, r, page)
 			return
 		case err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission):
 			http.Error(w, "500 Internal Server Error", http.StatusInternalServerError)

@@ -97,9 +97,8 @@ func readableSize(n int64) string {
 	return fmt.Sprintf("%.1f %s", v, units[unit])
 }
 
-// serve writes the listing page.
-func (l *dirListing) serve(w http.ResponseWriter, r *http.Request) {
-	page := l.page()
+// serveListing writes a listing page.
+func serveListing(w http.ResponseWriter, r *http.Request, page string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(page)))
 	w.WriteHeader(http.StatusOK)
