@@ -229,12 +229,19 @@ func (h *hub) fiberFor(t *task) *coro.Fiber {
 	return h.sched.New(t.program())
 }
 
+// maxRoundSwitches bounds a round: however many tasks are ready, the hub
+// fires due timers, runs what other goroutines submitted and polls for
+// I/O at least this often, so that a burst of ready tasks delays them by
+// at most this many switches.
+const maxRoundSwitches = 256
+
 // runRound runs, from the hub's fiber, the tasks that are ready, passing
 // control from one to the next directly, until none is ready or the round
-// has made max(roundSwitches, tasks ready at its start) switches.
+// has made its switches: as many as tasks were ready at its start, at
+// least roundSwitches and at most maxRoundSwitches.
 func (h *hub) runRound() {
 	if n := h.ready.len(); n > 0 {
-		h.budget = max(n, roundSwitches)
+		h.budget = min(max(n, roundSwitches), maxRoundSwitches)
 		h.root.Switch(h.pickNext())
 	}
 }

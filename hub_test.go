@@ -516,3 +516,36 @@ func TestRunInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A long ready queue does not hold up timers: the hub fires due timers
+// (and polls) after at most maxRoundSwitches task switches, not after
+// every task ready at the round's start has run.
+func TestLongReadyQueueDoesNotStarveTimers(t *testing.T) {
+	const tasks, steps = 10_000, 3
+	var ran, registered, fired int
+	err := run(t, func(ctx context.Context) error {
+		var all []corio.Joinable
+		for range tasks {
+			all = append(all, corio.Spawn(ctx, func(ctx context.Context) error {
+				for range steps {
+					if ran == 100 { // early in a round that starts with every task ready
+						registered = ran
+						corio.AfterFunc(ctx, 0, func() { fired = ran }) // due at once
+					}
+					ran++
+					if err := corio.Sleep(ctx, 0); err != nil {
+						return err
+					}
+				}
+				return nil
+			}))
+		}
+		return corio.JoinAll(ctx, all...)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fired-registered > 256 {
+		t.Fatalf("a timer due at once, set after %d task steps, fired after %d; want at most 256 steps later", registered, fired)
+	}
+}
