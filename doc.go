@@ -11,8 +11,8 @@
 // over. At most one task of a hub runs at any instant, so tasks of one hub
 // share memory without locks. A task that waits hands control straight to
 // the next ready task, in FIFO order, in one coroutine switch. When no task
-// is ready, or a round has made 64 switches (or as many as tasks were
-// ready when it began, if more), the hub's own loop runs: what other
+// is ready, or a round has made as many switches as tasks were ready when
+// it began (at least 64, at most 256), the hub's own loop runs: what other
 // goroutines submitted, due timers, then a wait in the poller (epoll,
 // kqueue) for I/O, a wake-up or the next timer. On Linux a hub waiting
 // there parks its goroutine on the Go runtime's own poller, and so holds
