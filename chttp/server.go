@@ -33,7 +33,8 @@ import (
 //     synchronization.
 //   - Over TLS (ListenAndServeTLS) a connection keeps its task between
 //     requests: crypto/tls holds records it has read but not yet given
-//     out, which only a read can find.
+//     out, which only a read can find. (Shutdown closes it while it waits
+//     for its next request, as net/http closes idle connections.)
 //   - An HTTP/1.1 request with an empty Host header is refused like one with
 //     none (http.ReadRequest, which parses requests, leaves no way to tell
 //     them apart); net/http accepts it.
@@ -111,6 +112,7 @@ type Server struct {
 	// has begun, or SetKeepAlivesEnabled(false)). Written from any
 	// goroutine, read by the hubs as they write a response's header.
 	noKeepAlives atomic.Bool
+	idleTLS      idleTLSConns // connections over TLS between requests, which Shutdown closes
 }
 
 // SetKeepAlivesEnabled controls whether connections are kept open for
@@ -290,6 +292,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if stream == nil {
 		return nil
 	}
+	s.idleTLS.closeAll() // after stop said no more keep-alives: see idleTLSConns
 	return stream.Shutdown(ctx)
 }
 

@@ -36,6 +36,7 @@ type connConfig struct {
 	connContext                                  func(ctx context.Context, c net.Conn) context.Context
 	noKeepAlives                                 *atomic.Bool // the Server's: responses end their connection
 	noOptionsHandler                             bool         // DisableGeneralOptionsHandler
+	idleTLS                                      *idleTLSConns
 }
 
 func (s *Server) connConfig(tlsCfg *tls.Config) *connConfig {
@@ -43,7 +44,7 @@ func (s *Server) connConfig(tlsCfg *tls.Config) *connConfig {
 		handler: s.Handler, tls: tlsCfg,
 		readHeaderTimeout: s.ReadHeaderTimeout, readTimeout: s.ReadTimeout, writeTimeout: s.WriteTimeout,
 		idleTimeout: s.IdleTimeout, errorLog: s.ErrorLog, baseContext: s.BaseContext, connContext: s.ConnContext,
-		noKeepAlives: &s.noKeepAlives, noOptionsHandler: s.DisableGeneralOptionsHandler,
+		noKeepAlives: &s.noKeepAlives, noOptionsHandler: s.DisableGeneralOptionsHandler, idleTLS: &s.idleTLS,
 	}
 	if cfg.handler == nil {
 		cfg.handler = http.DefaultServeMux
@@ -214,6 +215,74 @@ func (sc *serverConn) serveRequests(ctx context.Context, br *bufio.Reader, bw *b
 		if br.Buffered() == 0 && sc.cfg.tls == nil {
 			return nil
 		}
+		if br.Buffered() == 0 {
+			if err := sc.waitIdleTLS(ctx, br); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// waitIdleTLS waits, over TLS, for the next request's first byte, bounded
+// by the idle timeout (the connection's, see newServerConn), as an idle
+// connection that Shutdown closes: a connection over TLS keeps its task
+// between requests (see Server), which Shutdown would otherwise wait for.
+func (sc *serverConn) waitIdleTLS(ctx context.Context, br *bufio.Reader) error {
+	idle := sc.cfg.idleTLS
+	idle.add(sc, corio.HubOf(ctx))
+	defer idle.remove(sc)
+	if sc.cfg.noKeepAlives.Load() { // checked once in the set: see idleTLSConns
+		return errCloseConn
+	}
+	sc.setReadDeadline(time.Time{})
+	_, err := br.Peek(1)
+	return err
+}
+
+// idleTLSConns are the connections over TLS that wait for their next
+// request (waitIdleTLS), for Shutdown to close. A connection puts itself
+// in the set before it looks whether Shutdown has begun, and Shutdown
+// says so before it looks at the set: each connection is either seen by
+// Shutdown or sees it.
+type idleTLSConns struct {
+	mu    sync.Mutex
+	conns map[*serverConn]*corio.Hub
+}
+
+func (ic *idleTLSConns) add(sc *serverConn, hub *corio.Hub) {
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	if ic.conns == nil {
+		ic.conns = make(map[*serverConn]*corio.Hub)
+	}
+	ic.conns[sc] = hub
+}
+
+func (ic *idleTLSConns) remove(sc *serverConn) {
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	delete(ic.conns, sc)
+}
+
+func (ic *idleTLSConns) has(sc *serverConn) bool {
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	_, ok := ic.conns[sc]
+	return ok
+}
+
+// closeAll ends the wait of every connection idle now, on its hub (where
+// it stops waiting, so a connection whose request has begun meanwhile is
+// left alone). It may be called from any goroutine.
+func (ic *idleTLSConns) closeAll() {
+	ic.mu.Lock()
+	defer ic.mu.Unlock()
+	for sc, hub := range ic.conns {
+		hub.Submit(func(context.Context) {
+			if ic.has(sc) {
+				sc.rwc.SetReadDeadline(time.Unix(1, 0)) // long past: the wait fails now
+			}
+		})
 	}
 }
 
