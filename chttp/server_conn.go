@@ -94,15 +94,16 @@ type serverConn struct {
 	// connection. Without one, setting none again is skipped (a server
 	// without timeouts would otherwise clear both at every request).
 	readDeadline, writeDeadline bool
-	// firstHeaderDeadline, until the first request's header has been
-	// read, is when it must have been: the header timeout from the
-	// connection's start, as net/http counts it, so that a connection that
-	// never sends a byte is closed then (its wait for data is bounded by
-	// the header timeout, not the idle one, until then). Zero without a
-	// header timeout.
-	firstHeaderDeadline time.Time
-	// afterPost: the last request was a POST (see serveOne).
+	// afterPost: the last request was a POST (see serveOne). (Beside the
+	// other bools: an idle connection's memory counts every byte.)
 	afterPost bool
+	// firstHeader: the first request's header has yet to be read, with
+	// the header timeout counted from the connection's start, as net/http
+	// counts it: the read deadline set then bounds the wait for its first
+	// byte too, so that a connection that never sends a byte is closed at
+	// the header timeout, not the idle one. (A bool, not the deadline:
+	// beside the others it costs no byte.)
+	firstHeader bool
 }
 
 // leadingCRLF counts the CR and LF bytes that b starts with.
@@ -147,8 +148,8 @@ func newServerConn(cfg *connConfig, c *cnet.Conn) *serverConn {
 	}
 	sc.limit.R = sc.rwc
 	if d := cfg.readHeaderTimeout; d > 0 {
-		sc.firstHeaderDeadline = c.Now().Add(d)
-		c.SetIdleTimeout(d)
+		sc.firstHeader = true
+		sc.setReadDeadline(c.Now().Add(d))
 	}
 	if cfg.baseContext != nil || cfg.connContext != nil {
 		ctx := context.Background()
@@ -315,11 +316,9 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 			headerDeadline = now.Add(d)
 		}
 	}
-	first := !sc.firstHeaderDeadline.IsZero()
-	if first {
-		headerDeadline = sc.firstHeaderDeadline
+	if !sc.firstHeader { // (the first's was set at the start)
+		sc.setReadDeadline(headerDeadline)
 	}
-	sc.setReadDeadline(headerDeadline)
 	sc.limit.N = sc.cfg.headerLimit
 	if sc.afterPost {
 		// A CRLF after a POST's body, which old clients send (RFC 9112
@@ -330,10 +329,7 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 	var plain http.Request // a plain request's, on this stack
 	req, hosts, err := readRequestHost(br, &plain)
 	sc.afterPost = err == nil && req.Method == "POST"
-	if first {
-		sc.firstHeaderDeadline = time.Time{}
-		sc.c.SetIdleTimeout(sc.cfg.idleTimeout) // between requests from now on
-	}
+	sc.firstHeader = false
 	if err == nil {
 		err = checkRequest(req, req == &plain, hosts)
 	}

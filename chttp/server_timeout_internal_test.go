@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"reflect"
@@ -125,6 +126,9 @@ func TestServerTimeouts(t *testing.T) {
 				if err != nil {
 					return err
 				}
+				if cfg.idleTimeout > 0 { // as cnet.StreamServer sets it on what it accepts
+					server.SetIdleTimeout(cfg.idleTimeout)
+				}
 				corio.Spawn(ctx, func(ctx context.Context) error { // the server's side
 					defer server.Close()
 					sc := newServerConn(cfg, server)
@@ -180,4 +184,25 @@ func eofWord(err error) string {
 		return "EOF"
 	}
 	return err.Error()
+}
+
+// On a real server, through cnet's wait between bursts: a connection that
+// never sends a byte is closed at ReadHeaderTimeout even with a longer
+// IdleTimeout.
+func TestServerClosesASilentConnection(t *testing.T) {
+	srv := &Server{Addr: "127.0.0.1:0", Hubs: 1, ReadHeaderTimeout: 100 * time.Millisecond, IdleTimeout: time.Hour,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := net.Dial("tcp", srv.ListenAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if n, err := c.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Fatalf("read on a silent connection = %d, %v; want EOF once the server closes it", n, err)
+	}
 }
