@@ -2,23 +2,18 @@ package cnet_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
+	"github.com/corio-go/corio/internal/fixture/testcert"
 	seedserver "github.com/corio-go/corio/internal/fixture/upper"
 )
 
@@ -111,7 +106,7 @@ func TestCnetClientAgainstStdlibServer(t *testing.T) {
 // crypto/tls on both ends of a cnet connection, with a certificate made
 // here.
 func TestTLSRoundTrip(t *testing.T) {
-	cert, pool := selfSigned(t)
+	cert, pool := testcert.New(t)
 	runListening(t, "tcp", "127.0.0.1:0", func(ctx context.Context, l *cnet.Listener) error {
 		corio.Spawn(ctx, func(ctx context.Context) error {
 			// The second client, below, does not trust the certificate.
@@ -165,33 +160,4 @@ func TestTLSRoundTrip(t *testing.T) {
 		}
 		return nil
 	})
-}
-
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "corio.test"},
-		DNSNames:     []string{"corio.test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA:         true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }

@@ -3,17 +3,9 @@ package main
 import (
 	"compress/gzip"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/corio-go/corio/internal/fixture/testcert"
 )
 
 // startHTTP runs corio http with args on a free port until the test ends,
@@ -240,10 +234,10 @@ func TestHTTPListenAddress(t *testing.T) {
 
 // --tls-cert and --tls-key serve HTTPS.
 func TestHTTPServesTLS(t *testing.T) {
-	certFile, keyFile := selfSignedCert(t)
+	certFile, keyFile, pool := testcert.Files(t)
 	base, _, stderr := startHTTP(t, "--dir", httpTree(t), "--quiet", "--tls-cert", certFile, "--tls-key", keyFile)
 	base = strings.Replace(base, "http://", "https://", 1)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	defer client.CloseIdleConnections() // over TLS a connection keeps its task, which the shutdown waits for
 	resp, err := client.Get(base + "/hello.txt")
 	if err != nil {
@@ -257,34 +251,4 @@ func TestHTTPServesTLS(t *testing.T) {
 	if !strings.Contains(stderr.String(), "on https://") {
 		t.Errorf("stderr %q", stderr.String())
 	}
-}
-
-// selfSignedCert writes a certificate for 127.0.0.1 and its key as PEM
-// files.
-func selfSignedCert(t *testing.T) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "corio test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile
 }
