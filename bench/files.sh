@@ -18,7 +18,6 @@ if ! command -v wrk >/dev/null; then
 fi
 . ./lib.sh
 build_corio
-tck=$(getconf CLK_TCK)
 site=$bin/site
 mkdir -p "$site/dir"
 head -c 1024 /dev/zero | tr '\0' 'x' | sed 's/^/<p>/' > "$site/small.html"
@@ -40,12 +39,7 @@ for r in $(seq "$rounds"); do
     for s in "${servers[@]}"; do
       port=$((port + 1))
       start "$s" "$port"
-      before=$(cpu_ticks "$pid")
-      out=$(taskset -c 0 wrk -t1 -c64 -d"${secs}s" "http://127.0.0.1:$port$path")
-      after=$(cpu_ticks "$pid")
-      reqs=$(echo "$out" | awk '/requests in/ {print $1}')
-      rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-      echo "$s $path $rps $reqs $after $before $tck" | awk '{printf "%s %s %s %.2f\n", $1, $2, $3, ($5-$6)/$7*1e6/$4}'
+      echo "$s $path $(wrk_load "$pid" "http://127.0.0.1:$port$path" "$secs" 64)" | awk '{printf "%s %s %s %.2f\n", $1, $2, $6, $5}'
       kill "$pid"; wait "$pid" 2>/dev/null || true
     done
   done

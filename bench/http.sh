@@ -30,7 +30,6 @@ new_bin
 go build -o "$bin/httpserver" ./cmd/httpserver
 go build -o "$bin/idleconns" ./cmd/idleconns
 ulimit -n "$(ulimit -Hn)"
-tck=$(getconf CLK_TCK)
 servers=(corio net fasthttp)
 if [ -n "${BASE:-}" ]; then servers+=(corio-base); fi
 start() { # server port
@@ -45,12 +44,7 @@ for r in $(seq "$rounds"); do
   for s in "${servers[@]}"; do
     port=$((port + 1))
     start "$s" "$port"
-    before=$(cpu_ticks "$pid")
-    out=$(taskset -c 0 wrk -t1 -c256 -d"${secs}s" "http://127.0.0.1:$port/")
-    after=$(cpu_ticks "$pid")
-    reqs=$(echo "$out" | awk '/requests in/ {print $1}')
-    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-    echo "$s $reqs $after $before $tck $rps" | awk '{c=($3-$4)/$5; printf "load %s %d %.2f %.3f %s\n", $1, $2, c, c*1e6/$2, $6}'
+    echo "load $s $(wrk_load "$pid" "http://127.0.0.1:$port/" "$secs" 256)"
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
   for s in "${servers[@]}"; do

@@ -9,6 +9,9 @@
 # build_servers [CMD...]   build_corio, then netserver, gnetserver and ./cmd/CMD
 # cpu_ticks PID            the process's CPU time so far (user + system), in
 #                          clock ticks (getconf CLK_TCK a second)
+# wrk_load PID URL SECONDS CONNS
+#                          wrk on URL (CPU 0) and the server PID's CPU: prints
+#                          "requests cpu_seconds us_per_request requests_per_s"
 # print_benchstat COLUMN   benchstat of $bin/bench.txt by COLUMN (-col), if
 #                          benchstat is installed
 # idle_growth PID PORT N [ARGS...]
@@ -52,6 +55,20 @@ server_cmd() {
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# wrk_load PID URL SECONDS CONNS: wrk (one thread, pinned to CPU 0) on
+# URL, and the server PID's CPU meanwhile; prints "requests
+# cpu_seconds us_per_request requests_per_s".
+wrk_load() {
+  local before after out
+  before=$(cpu_ticks "$1")
+  out=$(taskset -c 0 wrk -t1 -c"$4" -d"$3s" "$2")
+  after=$(cpu_ticks "$1")
+  echo "$out" | awk -v b="$before" -v a="$after" -v tck="$(getconf CLK_TCK)" '
+    /requests in/ {reqs = $1}
+    /Requests\/sec/ {rps = $2}
+    END {c = (a - b) / tck; printf "%d %.2f %.3f %s\n", reqs, c, c * 1e6 / reqs, rps}'
+}
 
 print_benchstat() {
   local benchstat
