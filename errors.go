@@ -18,6 +18,10 @@ var (
 	ErrDeadlock = errors.New("corio: deadlock")
 	// ErrHubClosed reports work submitted to a hub whose Run has returned.
 	ErrHubClosed = errors.New("corio: hub is closed")
+	// ErrGoexit is the error of a task that called runtime.Goexit (as
+	// testing's t.FailNow and t.Fatal do): the task ends, with its
+	// deferred calls run, and the hub goes on.
+	ErrGoexit = errors.New("corio: task called runtime.Goexit")
 )
 
 // A PanicError is a panic recovered in a task: its original value and the

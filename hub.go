@@ -95,7 +95,9 @@ func VirtualClock() Option { return func(c *runConfig) { c.virtual = true } }
 // ctx is main's parent: its values reach every task, and its cancellation
 // kills main (and every task spawned under main's context).
 //
-// A panic in a task is that task's error (see Task.Err). A panic in a
+// A panic in a task is that task's error (see Task.Err), and so is
+// ErrGoexit for a task that calls runtime.Goexit (t.Fatal in a test, say):
+// the task ends, the hub and the caller's goroutine go on. A panic in a
 // function the hub calls outside any task (Task.OnDone's and its kin,
 // AfterFunc's, Hub.Submit's, Hub.OnExit's) ends Run, as main's end does,
 // and Run returns it as a *PanicError with its value and stack.

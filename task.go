@@ -343,6 +343,8 @@ func (p *taskProgram) Exit() *coro.Fiber {
 		if err = t.ctx.Err(); err == nil {
 			err = ErrHubClosed
 		}
+	case t.fiber.Goexited():
+		err = ErrGoexit
 	}
 	h := t.hub
 	f := t.fiber
@@ -351,7 +353,7 @@ func (p *taskProgram) Exit() *coro.Fiber {
 	if t == h.main {
 		h.budget = 0 // Run ends now: the others run no further
 	}
-	if !h.stopping && len(h.idleFibers) < maxIdleFibers {
+	if !h.stopping && len(h.idleFibers) < maxIdleFibers && !f.Goexited() {
 		f.Recycle()
 		h.idleFibers = append(h.idleFibers, f)
 	} else if h.watch != nil {

@@ -30,6 +30,7 @@ type Fiber struct {
 	unwinding bool      // resumed only to unwind
 	unwound   bool      // its body was unwound by Unwind
 	failure   *PanicError
+	goexited  bool // its body called runtime.Goexit
 	recycle   bool // Exit asked to keep the goroutine for another program
 }
 
@@ -55,6 +56,12 @@ func (p Funcs) Exit() *Fiber { return p.ExitFunc() }
 type Sched struct {
 	running *Fiber
 	library FrameFilter // the frames Where leaves out on top
+	// toStop is the port of a fiber whose body called runtime.Goexit,
+	// parked in it for good, and toRun the fiber its Exit chose: the
+	// goroutine woken in its place stops the port from a goroutine of its
+	// own, then hands control to toRun (see goexit).
+	toStop *Port
+	toRun  *Fiber
 }
 
 // NewSched returns a family whose root fiber is the calling goroutine's
@@ -93,6 +100,11 @@ func (f *Fiber) Failure() *PanicError { return f.failure }
 
 // Unwound reports whether the fiber's body was ended by Unwind.
 func (f *Fiber) Unwound() bool { return f.unwound }
+
+// Goexited reports whether the fiber's body called runtime.Goexit. Its
+// Exit runs as for a body that returned, but the fiber must not be
+// recycled: its goroutine is ending.
+func (f *Fiber) Goexited() bool { return f.goexited }
 
 // Switch runs to and parks f, the running fiber, until some fiber switches
 // back to it. Switching to f itself does nothing. to must not be running
@@ -153,6 +165,9 @@ func (f *Fiber) park(to *Fiber) {
 			p.SwapNext()
 		}
 		f.parkedIn = nil // woken by a switch, or by the end of p's fiber
+		if s.toStop != nil {
+			s.stopGoexited()
+		}
 		if to = s.running; to == f {
 			return
 		}
@@ -215,9 +230,13 @@ func (f *Fiber) Recycle() {
 func (f *Fiber) Rebind(prog Program) { f.prog = prog }
 
 func (f *Fiber) runBody() {
+	returned := false
 	defer func() {
 		r := recover()
 		if r == nil {
+			if !returned { // runtime.Goexit: this goroutine is ending
+				f.goexit()
+			}
 			return
 		}
 		if u, ok := r.(*unwinding); ok && u.target == any(f) {
@@ -227,6 +246,47 @@ func (f *Fiber) runBody() {
 		f.failure = newPanicError(r)
 	}()
 	f.prog.Body()
+	returned = true
+}
+
+// goexit ends a fiber whose body called runtime.Goexit, from the deferred
+// call that saw it, while its goroutine is still alive: Exit runs and
+// picks the next fiber, as for a body that returned; then the goroutine
+// may end. Its end wakes the goroutine parked in the fiber's port, which
+// hands control to the next fiber, as at any fiber's end. But iter.Pull
+// passes a Goexit on to a goroutine that parked through next (it would
+// end the hub's goroutine, and that of whoever called Run); one that
+// parked through yield just wakes. So if the one parked there came
+// through next, the fiber first parks in its own port through yield,
+// which wakes it as a switch would; the fiber that runs next then stops
+// the port from a goroutine of its own (stopGoexited), which the Goexit
+// ends instead.
+//
+// Running stays f meanwhile, which no other fiber is: whoever wakes sees
+// it is not the one to run and takes the slow path (park, wokenOther),
+// which calls stopGoexited.
+func (f *Fiber) goexit() {
+	f.goexited = true
+	f.state = Closed
+	next := f.prog.Exit()
+	s := f.sched
+	f.port.exited = true
+	if !f.port.yieldDue {
+		s.running = next
+		return
+	}
+	s.running, s.toStop, s.toRun = f, &f.port, next
+	f.port.SwapYield() // returns once stopped: the Goexit then goes on
+}
+
+// stopGoexited, in the goroutine woken in the place of a fiber whose body
+// called runtime.Goexit, stops that fiber's port from a goroutine of its
+// own, which the Goexit then ends, and makes the fiber its Exit chose the
+// one to run (see goexit).
+func (s *Sched) stopGoexited() {
+	p := s.toStop
+	s.running, s.toStop, s.toRun = s.toRun, nil, nil
+	go p.Stop()
 }
 
 // wokenOther handles a parked fiber woken by something other than a
@@ -234,6 +294,9 @@ func (f *Fiber) runBody() {
 // after which it hands control to the fiber that one chose; by Where,
 // after which it parks again; or by Unwind.
 func (f *Fiber) wokenOther() {
+	if f.sched.toStop != nil {
+		f.sched.stopGoexited()
+	}
 	for {
 		if to := f.sched.running; to != f {
 			f.state = Suspended

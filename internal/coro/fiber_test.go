@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -182,5 +183,46 @@ func TestFiberRecycle(t *testing.T) {
 	root.Unwind(f)
 	if f.State() != coro.Closed || s.Running() != root {
 		t.Fatalf("unwound idle fiber: %v", f.State())
+	}
+}
+
+// A body that calls runtime.Goexit ends its fiber as a return would: its
+// deferred calls run, Exit picks who runs next, and the Goexit ends no
+// other goroutine (the root here, this test's). Both ways the goroutine
+// parked in its port may have come are covered: through next (the root,
+// which started a and waits in a's port), and through yield (b, which
+// switched to the root, waking it from a's port).
+func TestFiberGoexit(t *testing.T) {
+	for _, via := range []string{"next", "yield"} {
+		var tr trail
+		s, root := coro.NewSched(nil)
+		var a, b *coro.Fiber
+		a = s.New(coro.Funcs{BodyFunc: func() {
+			defer tr.add("a's deferred call")
+			if via == "yield" {
+				a.Switch(b) // b switches to the root, which switches back here
+			}
+			runtime.Goexit()
+		}, ExitFunc: func() *coro.Fiber { tr.add("a exits"); return root }})
+		b = s.New(coro.Funcs{BodyFunc: func() {
+			b.Switch(root)
+			tr.add("b resumed")
+		}, ExitFunc: func() *coro.Fiber { tr.add("b exits"); return root }})
+		root.Switch(a)
+		if via == "yield" {
+			tr.add("root resumed by b")
+			root.Switch(a)
+		}
+		tr.add("root resumed")
+		if !a.Goexited() || a.State() != coro.Closed || a.Failure() != nil || s.Running() != root {
+			t.Fatalf("via %s: a goexited %v, state %v, failure %v", via, a.Goexited(), a.State(), a.Failure())
+		}
+		if via == "yield" {
+			tr.check(t, "root resumed by b", "a's deferred call", "a exits", "root resumed")
+			root.Switch(b)
+			tr.check(t, "root resumed by b", "a's deferred call", "a exits", "root resumed", "b resumed", "b exits")
+		} else {
+			tr.check(t, "a's deferred call", "a exits", "root resumed")
+		}
 	}
 }
