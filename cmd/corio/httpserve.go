@@ -43,9 +43,7 @@ type httpFlags struct {
 func parseHTTPFlags(stderr io.Writer, args []string) (*httpFlags, error) {
 	fs := flag.NewFlagSet("http", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `usage: corio http [flags] [port]
-
+	setUsage(fs, "corio http [flags] [port]", `
 Serves a directory over HTTP (default: the current one, on 127.0.0.1:8000),
 as python3 -m http.server does, on chttp.Server: a line per request in the
 Common Log Format on stdout, a listing page for directories without an
@@ -53,11 +51,7 @@ index.html, Range requests, gzip for text when the client accepts it.
 Nothing outside the directory is served (links that leave it get 403),
 nor FIFOs, devices or sockets (403), nor dot-files such as .git and .env
 (404) unless --dotfiles. Every file system call runs off the hubs, so a
-slow disk stalls one request, not the server.
-
-`)
-		fs.PrintDefaults()
-	}
+slow disk stalls one request, not the server.`)
 	f := &httpFlags{}
 	bind := fs.String("bind", "127.0.0.1", "the `address` to listen on (0.0.0.0 or :: for every interface)")
 	fs.StringVar(&f.addr, "addr", "", "`host:port` to listen on, instead of --bind and the port (port 0 picks a free one)")

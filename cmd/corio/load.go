@@ -17,6 +17,12 @@ import (
 func runLoad(stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "corio load [flags]", `
+The seed's many-client program as a load generator for 'corio serve' (or
+any server of its line protocol: what is sent comes back upper-cased): -c
+connections, each sending "<client> say hello <n>" and checking the
+reply, for -d or -n messages, spread on --hubs hubs. It prints the
+messages per second and the latency's percentiles (--json for machines).`)
 	var cfg loadgen.Config
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "the server, `host:port`")
 	fs.IntVar(&cfg.Conns, "c", 500, "connections held at once")

@@ -10,6 +10,9 @@
 //	corio site            serve the demo site crawl uses with no URL (--addr, --pages, --latency)
 //	corio http [PORT]     serve a directory over HTTP on chttp.Server (--bind, --dir, --quiet, --dotfiles, --tls-cert, ...)
 //
+// corio --version prints the module's version and the VCS revision it was
+// built from.
+//
 // Exit status: 0 on success, 1 when a run fails, 2 on bad usage; a crawl
 // stopped by SIGINT or SIGTERM exits 130 or 143 (128 plus the signal's
 // number, as shells report it) once it has printed what it fetched.
@@ -93,6 +96,10 @@ func main() {
 
 // run is main without the process: it returns the exit status.
 func run(stdout, stderr io.Writer, args []string) int {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version" || args[0] == "version") {
+		fmt.Fprintln(stdout, version())
+		return 0
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		if len(args) == 0 {
@@ -136,5 +143,5 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run 'corio COMMAND -h' for a command's flags.")
+	fmt.Fprintln(w, "Run 'corio COMMAND -h' for a command's flags, 'corio --version' for the build.")
 }

@@ -33,6 +33,13 @@ const verboseRoom = 4096
 func serve(ctx context.Context, stdout, stderr io.Writer, args []string, ready func(addr string)) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "corio serve [flags]", `
+The seed's socket server: it answers whatever a client sends, upper-cased,
+for many clients at once on one hub per core (--hubs). By default a
+connection holds no task while it waits (--model bursts); --model tasks
+gives each its own task for its life, as the seed's gevent server does.
+SIGINT or SIGTERM stop it gracefully within --grace; a second one at once.
+'corio load' is its load generator.`)
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one)")
 	hubs := fs.Int("hubs", runtime.GOMAXPROCS(0), "number of hubs (goroutines) serving connections")
 	maxConns := fs.Int("max-conns", 0, "connections served at once, at most (0: no bound)")

@@ -16,6 +16,11 @@ import (
 func runSite(stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("site", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	setUsage(fs, "corio site [flags]", `
+Serves the demo site that 'corio crawl' crawls when given no URL: pages
+/p/1 to /p/N, each linking to --fanout pages below it and answering after
+--latency, on chttp.Server. For benchmarks and for trying crawl's flags;
+--list prints its URLs instead (for 'corio crawl -i -').`)
 	site := demosite.Default()
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on")
 	fs.IntVar(&site.Pages, "pages", site.Pages, "pages /p/1 .. /p/N")
