@@ -49,16 +49,13 @@ var errInterrupted = errors.New("crawl: interrupted")
 func crawlCommand(ctx context.Context, stdout, stderr io.Writer, stdin io.Reader, args []string) error {
 	fs := flag.NewFlagSet("crawl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: corio crawl [flags] [URL...]")
-		fmt.Fprintln(stderr, "\nFetches the URLs (and, with --depth, the pages they link to) concurrently.")
-		fmt.Fprintln(stderr, "With no URL at all it crawls a built-in demo site on loopback, with --compare.")
-		fmt.Fprintln(stderr, "\nWith --frontier redis://HOST:PORT/DB --crawl NAME, any number of processes, on any")
-		fmt.Fprintln(stderr, "machines, share one crawl: the first given URLs starts it, one given none joins it,")
-		fmt.Fprintln(stderr, "each prints its own pages; --status prints the whole crawl's progress.")
-		fmt.Fprintln(stderr, "\nFlags:")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "corio crawl [flags] [URL...]", `
+Fetches the URLs (and, with --depth, the pages they link to) concurrently.
+With no URL at all it crawls a built-in demo site on loopback, with --compare.
+
+With --frontier redis://HOST:PORT/DB --crawl NAME, any number of processes, on any
+machines, share one crawl: the first given URLs starts it, one given none joins it,
+each prints its own pages; --status prints the whole crawl's progress.`)
 	var o crawlOptions
 	fs.StringVar(&o.input, "i", "", "read URLs from `FILE`, one per line (\"-\": standard input)")
 	fs.IntVar(&o.cfg.Concurrency, "c", 50, "pages fetched at once")
@@ -227,7 +224,7 @@ func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOption
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var rest []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseFlags(fs, args); err != nil {
 			return nil, err
 		}
 		args = fs.Args()

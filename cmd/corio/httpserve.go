@@ -64,7 +64,7 @@ slow disk stalls one request, not the server.`)
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS with the certificate in this PEM `file` (with --tls-key)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "the private key of --tls-cert, a PEM `file`")
 	fs.DurationVar(&f.watchdog, "watchdog", 100*time.Millisecond, "report, with its stack, a request that keeps a hub busy this long without switching (0: off)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if err == flag.ErrHelp {
 			return nil, err
 		}

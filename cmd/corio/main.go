@@ -78,7 +78,7 @@ func checkAddr(cmd, addr string) error {
 // parseNoArgs parses the flags of a subcommand that takes no arguments:
 // -h gives flag.ErrHelp, anything else wrong an errUsage naming it.
 func parseNoArgs(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if err == flag.ErrHelp {
 			return err
 		}

@@ -53,7 +53,8 @@ func TestRun(t *testing.T) {
 		{[]string{"crawl", "-i", "no/such/file"}, 2, "", "no/such/file"},
 		{[]string{"crawl", "http://127.0.0.1:99999/"}, 2, "", `"http://127.0.0.1:99999/" has port 99999; a port is 1 to 65535`},
 		{[]string{"crawl", "--max-body", "-1", "http://x/"}, 2, "", "max-body must not be negative"},
-		{[]string{"crawl", "--bogus"}, 2, "", "flag provided but not defined: -bogus"},
+		{[]string{"crawl", "--bogus"}, 2, "", "corio: usage: crawl: flag provided but not defined: -bogus (run 'corio crawl -h' for help)\n"},
+		{[]string{"http", "--bogus"}, 2, "", "(run 'corio http -h' for help)"},
 		{[]string{"crawl", "-h"}, 0, "", "Usage: corio crawl"},
 		{[]string{"serve", "-h"}, 0, "", "Usage: corio serve [flags]\n\nThe seed's socket server"},
 		{[]string{"load", "-h"}, 0, "", "Usage: corio load [flags]\n\nThe seed's many-client program"},
@@ -69,6 +70,9 @@ func TestRun(t *testing.T) {
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
 		status := run(&stdout, &stderr, tt.args)
+		if status == 2 && len(tt.args) > 1 && strings.Count(stderr.String(), "\n") > 1 {
+			t.Errorf("corio %q: a usage error of %d lines; want one:\n%s", tt.args, strings.Count(stderr.String(), "\n"), stderr.String())
+		}
 		if status != tt.status || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderr) {
 			t.Errorf("corio %q: status %d, stdout %q, stderr %q; want %d, %q, %q",
 				tt.args, status, stdout.String(), stderr.String(), tt.status, tt.stdout, tt.stderr)

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"strings"
 )
@@ -15,6 +16,24 @@ func setUsage(fs *flag.FlagSet, line, description string) {
 		fmt.Fprintf(w, "Usage: %s\n\n%s\n\nFlags:\n", line, strings.TrimSpace(description))
 		fs.PrintDefaults()
 	}
+}
+
+// parseFlags parses args with fs as fs.Parse does, but a wrong flag is
+// told in one line (the error, and how to get help), not followed by the
+// whole usage: only -h prints that.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	switch {
+	case err == flag.ErrHelp:
+		fs.Usage()
+		return err
+	case err != nil:
+		return fmt.Errorf("%v (run 'corio %s -h' for help)", err, fs.Name())
+	}
+	return nil
 }
 
 // version is what `corio --version` prints: the module's version and the
