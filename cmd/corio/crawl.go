@@ -104,8 +104,9 @@ each prints its own pages; --status prints the whole crawl's progress.`)
 	if o.shared.status || o.shared.drop {
 		return o.shared.admin(ctx, stdout, o.asJSON)
 	}
-	for _, u := range urls {
-		if _, err := crawl.ParseSeed(u); err != nil {
+	for i, u := range urls {
+		urls[i] = withScheme(u)
+		if _, err := crawl.ParseSeed(urls[i]); err != nil {
 			return fmt.Errorf("%w: crawl: %v", errUsage, err)
 		}
 	}
@@ -271,6 +272,7 @@ func readURLs(name string, stdin io.Reader) ([]string, error) {
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
+		text = withScheme(text)
 		if _, err := crawl.ParseSeed(text); err != nil {
 			return nil, fmt.Errorf("%s:%d: %v", name, line, err)
 		}
@@ -282,4 +284,14 @@ func readURLs(name string, stdin io.Reader) ([]string, error) {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
 	return urls, nil
+}
+
+// withScheme is a URL given without a scheme ("localhost:8080/a",
+// "example.com") taken as http://, as wget and curl take it; any other is
+// unchanged.
+func withScheme(raw string) string {
+	if strings.Contains(raw, "://") {
+		return raw
+	}
+	return "http://" + raw
 }

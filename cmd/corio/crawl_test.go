@@ -226,3 +226,19 @@ func TestProgressBar(t *testing.T) {
 		}
 	}
 }
+
+// A URL without a scheme is taken as http://, as wget and curl take it.
+func TestWithScheme(t *testing.T) {
+	for raw, want := range map[string]string{
+		"localhost:8080":      "http://localhost:8080",
+		"example.com/a?b=c":   "http://example.com/a?b=c",
+		"127.0.0.1":           "http://127.0.0.1",
+		"https://example.com": "https://example.com",
+		"http://x/":           "http://x/",
+		"ftp://x/":            "ftp://x/", // then refused: not http or https
+	} {
+		if got := withScheme(raw); got != want {
+			t.Errorf("withScheme(%q) = %q; want %q", raw, got, want)
+		}
+	}
+}
