@@ -209,7 +209,7 @@ func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOption
 		return fmt.Errorf("%w: %v", errUsage, err) // crawl.Crawl names itself
 	}
 	if err != nil {
-		return fmt.Errorf("crawl: %w", err)
+		return named("crawl", err)
 	}
 	if o.compare {
 		out.speedup(sums[0], sums[1])

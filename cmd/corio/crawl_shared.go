@@ -86,7 +86,7 @@ func status(ctx context.Context, f *redisfrontier.Frontier) (redisfrontier.Statu
 	case errors.Is(err, crawl.ErrNoCrawl):
 		return st, fmt.Errorf("%w: crawl: %v", errUsage, err)
 	case err != nil:
-		return st, fmt.Errorf("crawl: %w", err)
+		return st, named("crawl", err)
 	}
 	return st, nil
 }

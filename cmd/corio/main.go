@@ -26,6 +26,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // A command is one subcommand of corio.
@@ -73,6 +74,16 @@ func checkAddr(cmd, addr string) error {
 		return fmt.Errorf("%w: %s: --addr %q: %v", errUsage, cmd, addr, err)
 	}
 	return nil
+}
+
+// named is err said by command cmd: "cmd: err", unless err names it
+// already (package crawl's errors begin with "crawl: "), which would
+// read "crawl: crawl: ...".
+func named(cmd string, err error) error {
+	if strings.HasPrefix(err.Error(), cmd+": ") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", cmd, err)
 }
 
 // parseNoArgs parses the flags of a subcommand that takes no arguments:

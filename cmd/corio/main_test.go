@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -91,6 +93,25 @@ func TestTourAll(t *testing.T) {
 	for _, want := range []string{"== frames", "== serial-vs-yield", "overhead per switch", "== producer-consumer", "egon play 2"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("tour all lacks %q", want)
+		}
+	}
+}
+
+// An error is named by its command once: package crawl's errors name
+// themselves already.
+func TestNamed(t *testing.T) {
+	inner := errors.New("connection refused")
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("crawl: frontier: %w", inner), "crawl: frontier: connection refused"},
+		{inner, "crawl: connection refused"},
+		{errors.New("crawler: x"), "crawl: crawler: x"},
+	} {
+		got := named("crawl", tc.err)
+		if got.Error() != tc.want || !errors.Is(got, tc.err) {
+			t.Errorf("named(crawl, %q) = %q; want %q, wrapping it", tc.err, got, tc.want)
 		}
 	}
 }
