@@ -41,6 +41,11 @@ type Config struct {
 	UserAgent string
 	Header    http.Header
 	Client    *http.Client // nil: one on a chttp.Transport made for the crawl
+	// Insecure accepts any certificate (self-signed, expired, of another
+	// name) from the servers, on the client the crawl makes (not on
+	// Client). Without it a certificate that does not verify fails its
+	// page at once: another attempt would not change it.
+	Insecure bool
 
 	// Bounds on what one page may cost. A page cut at one is reported
 	// (Page.Truncated), keeps what was read and the links found, and

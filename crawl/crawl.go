@@ -2,6 +2,7 @@ package crawl
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -154,6 +155,7 @@ func newCrawler(cfg Config, onPage func(context.Context, *Page)) *crawler {
 			IdleConnTimeout:     90 * time.Second,
 			DialTimeout:         30 * time.Second,
 			TLSHandshakeTimeout: 10 * time.Second,
+			TLSClientConfig:     &tls.Config{InsecureSkipVerify: cfg.Insecure},
 		}}
 	}
 	front := cfg.Frontier

@@ -3,6 +3,8 @@ package crawl
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -33,7 +35,7 @@ func (c *crawler) fetch(ctx context.Context, e Entry, u *url.URL) (Page, []*url.
 		// Retried: a 5xx, and a network error, before the response or
 		// in its body; not a 4xx, nor a redirect the crawl does not
 		// follow, which another try would not change.
-		failed := a.status >= 500 || err != nil && a.status < 400 && !errors.Is(err, errNotFollowed)
+		failed := a.status >= 500 || err != nil && a.status < 400 && !errors.Is(err, errNotFollowed) && !isCertificateError(err)
 		retry := failed && n < c.cfg.Retries && ctx.Err() == nil
 		if !retry {
 			break
@@ -176,4 +178,15 @@ func isHTML(contentType string) bool {
 	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mt == "text/html" || mt == "application/xhtml+xml")
+}
+
+// isCertificateError reports whether err is a server's certificate that
+// did not verify: unknown authority, expired, of another name. Another
+// attempt would get the same certificate.
+func isCertificateError(err error) bool {
+	var verify *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	var host x509.HostnameError
+	return errors.As(err, &verify) || errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &host)
 }

@@ -6,11 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -240,5 +245,50 @@ func TestWithScheme(t *testing.T) {
 		if got := withScheme(raw); got != want {
 			t.Errorf("withScheme(%q) = %q; want %q", raw, got, want)
 		}
+	}
+}
+
+// --header sends its fields with every request, robots.txt's included;
+// a malformed one is a usage error naming it.
+func TestCrawlHeader(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.URL.Path+" "+strings.Join(r.Header.Values("X-Token"), ",")+" "+r.Header.Get("Accept-Language"))
+		mu.Unlock()
+		fmt.Fprint(w, "ok")
+	}))
+	defer srv.Close()
+	if _, stderr, err := crawlCLI("", "--header", "X-Token: a", "--header", "X-Token:b", "--header", "Accept-Language: fr", srv.URL+"/"); err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	mu.Lock()
+	got := strings.Join(seen, "; ")
+	mu.Unlock()
+	if got != "/robots.txt a,b fr; / a,b fr" {
+		t.Fatalf("requests seen: %q", got)
+	}
+	for _, bad := range []string{"NoColon", "Bad Name: v", ": v"} {
+		_, _, err := crawlCLI("", "--header", bad, srv.URL+"/")
+		if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), fmt.Sprintf("%q is not a header field", bad)) {
+			t.Errorf("--header %q: %v; want a usage error naming it", bad, err)
+		}
+	}
+}
+
+// --insecure accepts a self-signed certificate; without it the page
+// fails, once.
+func TestCrawlInsecure(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	defer srv.Close()
+	stdout, _, err := crawlCLI("", "--ignore-robots", srv.URL+"/")
+	if err == nil || !strings.Contains(stdout, "certificate") || !strings.Contains(stdout, "pages 1  ok 0  failed 1") {
+		t.Fatalf("without --insecure: %v\n%s", err, stdout)
+	}
+	stdout, stderr, err := crawlCLI("", "--ignore-robots", "--insecure", srv.URL+"/")
+	if err != nil || !strings.Contains(stdout, "pages 1  ok 1  failed 0") {
+		t.Fatalf("with --insecure: %v\n%s%s", err, stdout, stderr)
 	}
 }
