@@ -24,14 +24,7 @@ func runTour(stdout, stderr io.Writer, args []string) error {
 		if len(args) > 1 {
 			return fmt.Errorf("%w: tour all takes no arguments, got %q", errUsage, args[1:])
 		}
-		for _, e := range tour.Entries() {
-			fmt.Fprintf(stdout, "== %s: %s\n", e.Name, e.Summary)
-			if err := e.Run(stdout, nil); err != nil {
-				return fmt.Errorf("tour %s: %w", e.Name, err)
-			}
-			fmt.Fprintln(stdout)
-		}
-		return nil
+		return runTourAll(stdout, func(string) []string { return nil })
 	default:
 		e, ok := tour.Lookup(name)
 		if !ok {
@@ -43,6 +36,19 @@ func runTour(stdout, stderr io.Writer, args []string) error {
 		}
 		return err
 	}
+}
+
+// runTourAll runs every entry in order, each with the arguments argsOf
+// gives for its name (a test gives small sizes).
+func runTourAll(stdout io.Writer, argsOf func(name string) []string) error {
+	for _, e := range tour.Entries() {
+		fmt.Fprintf(stdout, "== %s: %s\n", e.Name, e.Summary)
+		if err := e.Run(stdout, argsOf(e.Name)); err != nil {
+			return fmt.Errorf("tour %s: %w", e.Name, err)
+		}
+		fmt.Fprintln(stdout)
+	}
+	return nil
 }
 
 func listTour(w io.Writer) {
