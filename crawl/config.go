@@ -161,8 +161,9 @@ func (c *Config) Validate() error {
 
 // A compiledRule is an HTMLRule with its selector read.
 type compiledRule struct {
-	sel cascadia.Selector
-	do  func(ctx context.Context, p *Page, e *html.Node)
+	sel      cascadia.Selector
+	selector string // as given, for messages
+	do       func(ctx context.Context, p *Page, e *html.Node)
 }
 
 func (c *Config) compileRules() ([]compiledRule, error) {
@@ -175,7 +176,7 @@ func (c *Config) compileRules() ([]compiledRule, error) {
 		if r.Do == nil {
 			return nil, fmt.Errorf("OnHTML rule %d (%q) has no Do", i, r.Selector)
 		}
-		rules = append(rules, compiledRule{sel, r.Do})
+		rules = append(rules, compiledRule{sel, r.Selector, r.Do})
 	}
 	return rules, nil
 }

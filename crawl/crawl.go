@@ -51,8 +51,10 @@ const settleTimeout = 5 * time.Second
 // marked Interrupted, and the pages still being fetched are stopped, not
 // reported, and given back to the frontier.
 //
-// A panic in a callback stops the crawl and is returned as its error,
-// with the callback's stack.
+// A panic in a callback (onPage, an OnHTML rule) fails that page, with a
+// *CallbackPanic as its error, and the crawl goes on; once it has ended,
+// Crawl returns the first such panic, wrapped, with the count in
+// Summary.Panics.
 func Crawl(ctx context.Context, cfg Config, seeds []string, onPage func(ctx context.Context, p *Page)) (Summary, error) {
 	if err := cfg.Validate(); err != nil {
 		return Summary{}, err
@@ -96,6 +98,9 @@ func Crawl(ctx context.Context, cfg Config, seeds []string, onPage func(ctx cont
 			err = fmt.Errorf("crawl: giving back %d unfinished URLs: %w", len(unfinished), rerr)
 		}
 		cancel()
+	}
+	if err == nil {
+		err = c.panicsError()
 	}
 	c.sum.Interrupted = ctx.Err() != nil
 	c.sum.Seconds = corio.Now(ctx).Sub(start).Seconds()
@@ -141,6 +146,7 @@ type crawler struct {
 	seed       maphash.Seed         // of those fingerprints
 	cancel     context.CancelFunc   // of the crawl, on a failure
 	err        error                // the first failure that stopped the crawl
+	firstPanic *CallbackPanic       // the first callback's panic (see CallbackPanic)
 	sum        Summary
 }
 
@@ -311,8 +317,8 @@ func (v *visit) freeSlot() {
 func (v *visit) run(ctx context.Context) {
 	c, e := v.c, v.e
 	defer func() {
-		if r := recover(); r != nil {
-			c.fail(fmt.Errorf("crawl: page %s: panic in a callback: %v\n%s", e.URL, r, debug.Stack()))
+		if r := recover(); r != nil { // the crawler's own (the callbacks' are the page's)
+			c.fail(fmt.Errorf("crawl: page %s: panic: %v\n%s", e.URL, r, debug.Stack()))
 		}
 	}()
 	u, err := url.Parse(e.URL)
@@ -365,16 +371,17 @@ func (c *crawler) report(ctx context.Context, v *visit, page *Page, links []*url
 	if page.Truncated != "" {
 		c.sum.Truncated++
 	}
+	found := c.follow(links, page.Links, e.Depth+1) // before the callback, which may change page.Links
+	ok := page.OK()                                 // as fetched: what the callback changes in the page does not count
+	if c.onPage != nil && !c.callOnPage(ctx, page) {
+		ok = false // the page callback panicked: the page failed
+	}
 	outcome := Failed
-	if page.OK() {
+	if ok {
 		c.sum.OK++
 		outcome = Fetched
 	} else {
 		c.sum.Failed++
-	}
-	found := c.follow(links, page.Links, e.Depth+1) // before the callback, which may change page.Links
-	if c.onPage != nil {
-		c.onPage(ctx, page)
 	}
 	v.freeSlot()
 	c.done(ctx, e, outcome, found)

@@ -16,7 +16,10 @@
 // ordinary blocking-style code: they may sleep, call other services, wait
 // on a queue or spawn, and the other fetches go on meanwhile. Since every
 // task of a hub runs on one goroutine, they share the caller's variables
-// without locks.
+// without locks. A panic in one fails its page (a *CallbackPanic is the
+// page's error), not the crawl; Crawl reports the first once the crawl has
+// ended. An OnHTML rule gets the element as an *html.Node: Text and Attr
+// read it safely, as colly's e.Text and e.Attr.
 //
 // # Frontiers
 //

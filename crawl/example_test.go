@@ -32,7 +32,7 @@ func Example() {
 		OnHTML: []crawl.HTMLRule{{
 			Selector: "head > title",
 			Do: func(ctx context.Context, p *crawl.Page, e *html.Node) {
-				titles[strings.TrimPrefix(p.URL, base)] = e.FirstChild.Data
+				titles[strings.TrimPrefix(p.URL, base)] = crawl.Text(e)
 			},
 		}},
 	}

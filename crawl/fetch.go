@@ -49,11 +49,7 @@ func (c *crawler) fetch(ctx context.Context, e Entry, u *url.URL) (Page, []*url.
 		page.Links = append(page.Links, l.String())
 	}
 	if a.doc != nil {
-		for _, r := range c.rules {
-			for _, el := range r.sel.MatchAll(a.doc) {
-				r.do(ctx, &page, el)
-			}
-		}
+		c.runRules(ctx, &page, a.doc)
 	}
 	return page, a.links
 }

@@ -174,21 +174,51 @@ func TestUserAgentAndHeader(t *testing.T) {
 	}
 }
 
-// A panic in a callback stops the crawl and comes back as its error.
+// A panic in a callback (the page callback, an OnHTML rule's Do) fails
+// that page, never the crawl: every other page is fetched and reported,
+// the page counts as failed with a *CallbackPanic as its error, and Crawl
+// returns the first panic once the crawl has ended.
 func TestCallbackPanic(t *testing.T) {
 	site := demosite.Site{Pages: 4, Fanout: 4, Size: 10}
+	var pages []crawl.Page
+	var sum crawl.Summary
 	err := corio.Run(context.Background(), func(ctx context.Context) error {
 		base, stop := serveSite(ctx, t, site)
 		defer stop()
-		_, err := crawl.Crawl(ctx, crawl.Config{Concurrency: 2, Depth: 1}, []string{base + "/"}, func(ctx context.Context, p *crawl.Page) {
+		cfg := crawl.Config{Concurrency: 1, Depth: 1, OnHTML: []crawl.HTMLRule{{Selector: "title", Do: func(ctx context.Context, p *crawl.Page, e *html.Node) {
+			if strings.HasSuffix(p.URL, "/p/3") {
+				_ = e.Parent.Parent.Parent.Parent.Data // nil: a rule that assumes too much
+			}
+		}}}}
+		var err error
+		sum, err = crawl.Crawl(ctx, cfg, []string{base + "/"}, func(ctx context.Context, p *crawl.Page) {
 			if strings.HasSuffix(p.URL, "/p/2") {
 				panic("callback broke")
 			}
+			pages = append(pages, *p)
 		})
 		return err
 	}, corio.VirtualClock())
-	if err == nil || !strings.Contains(err.Error(), "/p/2: panic in a callback: callback broke") {
-		t.Fatalf("crawl: %v", err)
+	var cp *crawl.CallbackPanic
+	if !errors.As(err, &cp) || !strings.HasSuffix(cp.URL, "/p/2") || cp.Value != "callback broke" || cp.Callback != "the page callback" ||
+		!strings.Contains(err.Error(), "crawl: 2 page callbacks panicked (their pages failed); the first, on http://") {
+		t.Fatalf("Crawl = %v; want the first panic, the page callback's on /p/2", err)
+	}
+	if sum.Pages != 5 || sum.OK != 3 || sum.Failed != 2 || sum.Panics != 2 {
+		t.Fatalf("summary %+v; want 5 pages, 3 ok, 2 failed by panics", sum)
+	}
+	var failed []string
+	for _, p := range pages {
+		if !p.OK() {
+			failed = append(failed, p.URL[strings.LastIndex(p.URL, "/"):]+": "+*p.Error)
+			var cp *crawl.CallbackPanic
+			if !errors.As(p.Err, &cp) || !strings.Contains(string(cp.Stack), "TestCallbackPanic") {
+				t.Errorf("page %s: Err %v; want a *CallbackPanic with the stack", p.URL, p.Err)
+			}
+		}
+	}
+	if want := `/3: panic in OnHTML rule "title": runtime error: invalid memory address or nil pointer dereference`; len(pages) != 4 || len(failed) != 1 || failed[0] != want {
+		t.Fatalf("%d pages reported, failed %q; want 4 (all but /p/2, whose callback panicked), /p/3 failed: %q", len(pages), failed, want)
 	}
 }
 

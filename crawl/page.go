@@ -42,6 +42,7 @@ type Summary struct {
 	PagesPerS  float64 `json:"pages_per_s"`
 	Disallowed int     `json:"disallowed"` // URLs found that robots.txt kept the crawler from, each once
 	Truncated  int     `json:"truncated"`  // pages cut at the crawl's bounds (counted in OK or Failed too)
+	Panics     int     `json:"panics"`     // pages failed by a panic in a callback (counted in Failed too; see CallbackPanic)
 	// Interrupted reports a crawl that ended because its context did
 	// (Ctrl-C): the totals are of the pages that ended before.
 	Interrupted bool `json:"interrupted"`
