@@ -327,7 +327,7 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 		br.Discard(leadingCRLF(peek))
 	}
 	var plain http.Request // a plain request's, on this stack
-	req, hosts, err := readRequestHost(br, &plain)
+	req, hosts, err := readRequest(br, &plain)
 	sc.afterPost = err == nil && req.Method == "POST"
 	sc.firstHeader = false
 	if err == nil {

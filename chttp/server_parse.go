@@ -17,15 +17,10 @@ import (
 // allocations; any other goes to http.ReadRequest from where it starts,
 // so that every error, and every request that is not plain, is exactly
 // net/http's. into receives a plain request (the caller's, so that it may
-// stay on its stack); the result is into or http.ReadRequest's.
-func readRequest(br *bufio.Reader, into *http.Request) (*http.Request, error) {
-	req, _, err := readRequestHost(br, into)
-	return req, err
-}
-
-// readRequestHost is readRequest, also giving the Host fields of a
-// request whose target is not a path (see hostFields).
-func readRequestHost(br *bufio.Reader, into *http.Request) (*http.Request, hostFields, error) {
+// stay on its stack); the result is into or http.ReadRequest's. It also
+// gives the Host fields of a request whose target is not a path, which
+// ReadRequest drops (see hostFields).
+func readRequest(br *bufio.Reader, into *http.Request) (*http.Request, hostFields, error) {
 	// The first read, if nothing is buffered, fails as ReadRequest's
 	// first line would (io.EOF at the peer's close, a timeout).
 	if _, err := br.Peek(1); err != nil {

@@ -125,7 +125,7 @@ func TestReadRequestMixesBothPaths(t *testing.T) {
 	br := bufio.NewReader(strings.NewReader(raw))
 	for _, want := range []string{"/1", "/2", "/3"} {
 		var plain http.Request
-		req, err := readRequest(br, &plain)
+		req, _, err := readRequest(br, &plain)
 		if err != nil {
 			t.Fatalf("reading %s: %v", want, err)
 		}
@@ -144,7 +144,7 @@ func TestReadRequestMixesBothPaths(t *testing.T) {
 		}
 	}
 	var plain http.Request
-	if _, err := readRequest(br, &plain); err == nil || err.Error() != "EOF" {
+	if _, _, err := readRequest(br, &plain); err == nil || err.Error() != "EOF" {
 		t.Errorf("at the end: %v, want EOF", err)
 	}
 }

@@ -36,7 +36,6 @@ type httpFlags struct {
 	quiet, dotfiles bool
 	tlsCert, tlsKey string
 	watchdog        time.Duration
-	scheme          string // http or https
 }
 
 // parseHTTPFlags reads corio http's command line: [flags] [port].
@@ -122,11 +121,15 @@ func (f *httpFlags) check() error {
 	if st, err := os.Stat(f.dir); err != nil || !st.IsDir() {
 		return fmt.Errorf("%w: http: --dir %q is not a directory", errUsage, f.dir)
 	}
-	f.scheme = "http"
-	if f.tlsCert != "" {
-		f.scheme = "https"
-	}
 	return nil
+}
+
+// scheme is what the server speaks: https with a certificate, else http.
+func (f *httpFlags) scheme() string {
+	if f.tlsCert != "" {
+		return "https"
+	}
+	return "http"
 }
 
 // serveHTTP runs the file server until ctx ends. ready, if not nil, gets
@@ -158,7 +161,7 @@ func serveHTTP(ctx context.Context, stdout, stderr io.Writer, args []string, rea
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
-	fmt.Fprintf(stderr, "corio http: serving %s on %s://%v with %d hubs\n", f.dir, f.scheme, srv.ListenAddr(), f.hubs)
+	fmt.Fprintf(stderr, "corio http: serving %s on %s://%v with %d hubs\n", f.dir, f.scheme(), srv.ListenAddr(), f.hubs)
 	if ready != nil {
 		ready(srv.ListenAddr().String())
 	}
