@@ -58,6 +58,7 @@ func (b *body) Close() error {
 		return nil
 	}
 	if !b.pc.broken && b.left <= maxDrain && b.drain() {
+		b.pc.endRecording(true)
 		b.finish(ErrBodyClosed)
 		return nil
 	}
@@ -84,6 +85,7 @@ func (b *body) drain() bool {
 // to the pool or is closed; the request's context ends.
 func (b *body) finish(err error) {
 	b.done, b.err = true, err
+	b.pc.endRecording(err == io.EOF)
 	b.pc.host.p.put(b.ctx, b.pc) // broken already if a request body was still being written
 	b.cancel()
 }

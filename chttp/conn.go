@@ -25,7 +25,8 @@ type persistConn struct {
 	br   *bufio.Reader // reads the persistConn itself (see Read); nil while idle
 	tls  *tls.ConnectionState
 
-	headerLeft int64 // while a header is read, the bytes it may still take; else -1
+	headerLeft int64      // while a header is read, the bytes it may still take; else -1
+	rec        *recording // the exchange being recorded, if its request has a Recorder
 	reused     bool  // served a request before this one
 	broken     bool  // must not go back to the pool
 	closed     bool
@@ -72,6 +73,9 @@ func (pc *persistConn) Read(b []byte) (int, error) {
 	n, err := pc.conn.Read(b)
 	if pc.headerLeft >= 0 {
 		pc.headerLeft -= int64(n)
+	}
+	if pc.rec != nil {
+		pc.rec.received(b[:n])
 	}
 	return n, err
 }

@@ -27,6 +27,7 @@ func (e *retryableError) Unwrap() error { return e.err }
 // closed, and cancel is the caller's to call.
 func (pc *persistConn) roundTrip(ctx context.Context, cancel context.CancelFunc, req, out *http.Request, viaProxy bool) (*http.Response, error) {
 	pc.io.ctx = ctx
+	pc.startRecording(ctx, req)
 	// A body is written by a task of its own, so that a server that
 	// answers before reading all of it is heard (a TLS connection writes
 	// it in line: crypto/tls must not be entered by two tasks at once).
@@ -43,6 +44,7 @@ func (pc *persistConn) roundTrip(ctx context.Context, cancel context.CancelFunc,
 			}
 		})
 	} else if err := pc.write(out, viaProxy); err != nil {
+		pc.endRecording(false)
 		pc.close()
 		err = pc.requestError(ctx, ctx, "writing request to", err)
 		if pc.reused && ctx.Err() == nil {
@@ -60,6 +62,7 @@ func (pc *persistConn) roundTrip(ctx context.Context, cancel context.CancelFunc,
 			}
 			err = werr
 		}
+		pc.endRecording(false)
 		pc.close() // a writer still writing fails, and ends
 		return nil, err
 	}
@@ -76,7 +79,11 @@ func (pc *persistConn) roundTrip(ctx context.Context, cancel context.CancelFunc,
 // taken for the time.
 func (pc *persistConn) write(out *http.Request, viaProxy bool) error {
 	bufs := &pc.host.p.buffers
-	bw := bufs.writer(pc.conn)
+	var w io.Writer = pc.conn
+	if pc.rec != nil {
+		w = recordingWriter{pc}
+	}
+	bw := bufs.writer(w)
 	defer bufs.putWriter(bw)
 	var err error
 	if viaProxy {

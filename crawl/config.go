@@ -9,6 +9,8 @@ import (
 
 	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
+
+	"github.com/corio-go/corio/chttp"
 )
 
 // UserAgent is how the crawler names itself, to servers and to
@@ -63,6 +65,12 @@ type Config struct {
 	// whole (golang.org/x/net/html), which costs more than the link scan
 	// of pages without.
 	OnHTML []HTMLRule
+
+	// WARC, if set, archives every page's exchanges (see WARC), written
+	// before the page is reported. It needs the crawl's own client, or a
+	// Client on a chttp.Transport, which records the bytes as they cross
+	// the connection. The crawl does not close it.
+	WARC *WARC
 
 	// Frontier holds the crawl's URLs (nil: NewMemoryFrontier). One shared
 	// by several processes makes them workers of one crawl.
@@ -156,8 +164,16 @@ func (c *Config) Validate() error {
 	if _, err := c.compileRules(); err != nil {
 		return err
 	}
+	if c.WARC != nil && c.Client != nil {
+		if _, ok := c.Client.Transport.(*chttp.Transport); !ok {
+			return fmt.Errorf("a WARC needs a Client on a *chttp.Transport (this one's is %T), which records the bytes as they cross the connection", c.Client.Transport)
+		}
+	}
 	return nil
 }
+
+// recording reports whether the crawl records its pages' exchanges.
+func (c *crawler) recording() bool { return c.cfg.WARC != nil }
 
 // A compiledRule is an HTMLRule with its selector read.
 type compiledRule struct {

@@ -366,6 +366,14 @@ func (v *visit) run(ctx context.Context) {
 // outcome with the links to follow.
 func (c *crawler) report(ctx context.Context, v *visit, page *Page, links []*url.URL) {
 	e := v.e
+	if err := c.keep(ctx, page); err != nil {
+		// Not reported, nor done: the page stays leased, and is given back
+		// for the next run to fetch again.
+		if ctx.Err() == nil {
+			c.fail(fmt.Errorf("crawl: page %s: %w", e.URL, err))
+		}
+		return
+	}
 	c.sum.Pages++
 	c.sum.Bytes += page.Bytes
 	if page.Truncated != "" {

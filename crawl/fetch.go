@@ -17,7 +17,12 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/chttp"
 )
+
+// maxRecordedHeader is the room a recorded response has beyond MaxBody:
+// its header, and the framing of its body.
+const maxRecordedHeader = 1 << 20
 
 // fetch gets a page, retrying after network errors and 5xx answers, and
 // returns it with the links of its body if it is HTML and its depth is
@@ -25,10 +30,17 @@ import (
 func (c *crawler) fetch(ctx context.Context, e Entry, u *url.URL) (Page, []*url.URL) {
 	page := Page{URL: e.URL, Depth: e.Depth}
 	start := corio.Now(ctx)
+	var rec *chttp.Recorder
+	getCtx := ctx
+	if c.recording() {
+		// Every attempt's exchanges, each redirect's: the archive keeps them all.
+		rec = &chttp.Recorder{Limit: c.cfg.maxBody() + maxRecordedHeader}
+		getCtx = chttp.WithRecorder(ctx, rec)
+	}
 	var a attempt
 	for n := 0; ; n++ {
 		var err error
-		a, err = c.get(ctx, u, e.Depth < c.cfg.Depth)
+		a, err = c.get(getCtx, u, e.Depth < c.cfg.Depth)
 		page.Status, page.Bytes, page.Truncated = a.status, a.n, a.cut
 		page.Header, page.Body = a.header, a.body
 		page.setError(err)
@@ -45,6 +57,9 @@ func (c *crawler) fetch(ctx context.Context, e Entry, u *url.URL) (Page, []*url.
 		}
 	}
 	page.MS = float64(corio.Now(ctx).Sub(start)) / float64(time.Millisecond)
+	if rec != nil {
+		page.Exchanges = rec.Exchanges
+	}
 	for _, l := range a.links {
 		page.Links = append(page.Links, l.String())
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+
+	"github.com/corio-go/corio/chttp"
 )
 
 // A Page is the outcome of one URL. Its JSON form is `corio crawl
@@ -27,6 +29,10 @@ type Page struct {
 	Header http.Header `json:"-"`
 	Body   []byte      `json:"-"`
 	Links  []string    `json:"-"`
+	// Exchanges are the page's round trips as they crossed the
+	// connection (every attempt, every redirect), when the crawl records
+	// them: for a Config.WARC.
+	Exchanges []*chttp.Exchange `json:"-"`
 }
 
 // OK reports whether the page was fetched with a status below 400.

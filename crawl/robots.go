@@ -9,6 +9,7 @@ import (
 	"github.com/temoto/robotstxt"
 
 	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/chttp"
 )
 
 // robotsRules are a host's robots.txt rules for this crawler, fetched
@@ -66,6 +67,11 @@ func (c *crawler) fetchRobots(ctx context.Context, origin string) *robotstxt.Rob
 		ctx, cancel = corio.WithTimeout(ctx, c.cfg.Timeout)
 		defer cancel()
 	}
+	var rec *chttp.Recorder
+	if c.recording() {
+		rec = &chttp.Recorder{Limit: maxRobotsBytes + maxRecordedHeader}
+		ctx = chttp.WithRecorder(ctx, rec)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, origin+"/robots.txt", nil)
 	if err != nil {
 		return nil
@@ -79,6 +85,10 @@ func (c *crawler) fetchRobots(ctx context.Context, origin string) *robotstxt.Rob
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRobotsBytes))
 	if err != nil {
 		return nil
+	}
+	if rec != nil {
+		resp.Body.Close() // its exchange ends
+		c.keepRobots(ctx, rec.Exchanges)
 	}
 	data, err := robotstxt.FromStatusAndBytes(resp.StatusCode, body)
 	if err != nil {

@@ -29,6 +29,7 @@ type crawlOptions struct {
 	compare    bool
 	asJSON     bool
 	shared     sharedCrawl // --frontier and what goes with it
+	keep       keepFlags   // --warc and what goes with it
 }
 
 // runCrawl is `corio crawl`: the seed's concurrent crawler as a tool.
@@ -101,6 +102,7 @@ each prints its own pages; --status prints the whole crawl's progress.`)
 	fs.BoolVar(&o.compare, "compare", false, "crawl concurrently, then sequentially, and print the speed-up")
 	fs.BoolVar(&o.asJSON, "json", false, "print a JSON object per page and one per summary")
 	o.shared.flags(fs)
+	o.keep.flags(fs)
 	urls, err := parseInterspersed(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -115,6 +117,9 @@ each prints its own pages; --status prints the whole crawl's progress.`)
 		return fmt.Errorf("%w: crawl: --sequential and --compare exclude each other", errUsage)
 	}
 	if err := o.shared.check(o, len(urls) > 0 || o.input != ""); err != nil {
+		return fmt.Errorf("%w: crawl: %v", errUsage, err)
+	}
+	if err := o.keep.check(o.compare); err != nil {
 		return fmt.Errorf("%w: crawl: %v", errUsage, err)
 	}
 	if o.shared.status || o.shared.drop {
@@ -151,7 +156,7 @@ each prints its own pages; --status prints the whole crawl's progress.`)
 		if !flagSet(fs, "depth") {
 			o.cfg.Depth = site.Depth()
 		}
-		if !o.sequential {
+		if !o.sequential && !o.keep.any() {
 			o.compare = true
 		}
 		note := stdout
@@ -171,6 +176,11 @@ each prints its own pages; --status prints the whole crawl's progress.`)
 // prints the pages and summaries. It fails if a page failed.
 func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOptions, urls []string) error {
 	out := newCrawlPrinter(stdout, stderr, o.asJSON)
+	defer out.stdout.Flush() // on every path: no page printed is lost
+	// A page of a crawl kept outside this process (shared, or resumable)
+	// is printed before the frontier counts it done: a worker killed
+	// after that has left its line.
+	out.flushEachPage = o.shared.url != ""
 	type mode struct {
 		name string
 		cfg  crawl.Config
@@ -187,7 +197,7 @@ func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOption
 	}
 	var sums []crawl.Summary
 	failed := 0
-	err := corio.Run(ctx, func(ctx context.Context) error {
+	err := corio.Run(ctx, func(ctx context.Context) (err error) {
 		if o.shared.url != "" {
 			f, err := o.shared.open(ctx, stderr, &modes[0].cfg) // one mode: --compare is refused
 			if err != nil {
@@ -196,6 +206,14 @@ func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOption
 			defer f.Close()
 			modes[0].cfg.Frontier = f
 		}
+		if err := o.keep.open(ctx, &modes[0].cfg); err != nil {
+			return err
+		}
+		defer func() {
+			if cerr := o.keep.close(ctx, stderr, &modes[0].cfg); cerr != nil && err == nil {
+				err = cerr
+			}
+		}()
 		for _, m := range modes {
 			label := ""
 			if o.compare {

@@ -22,6 +22,9 @@ type crawlPrinter struct {
 	stdout     *bufio.Writer
 	stderr     io.Writer
 	lineByLine bool
+	// flushEachPage writes each page's line out before the page is
+	// reported done (see crawlAndReport).
+	flushEachPage bool
 	asJSON     bool
 	json       *json.Encoder
 	progress   bool      // stderr is a terminal: show a progress line there
@@ -76,7 +79,11 @@ func (p *crawlPrinter) page(pg crawl.Page, label string) {
 		}
 		fmt.Fprintln(p.stdout, line)
 	}
-	p.flushLine()
+	if p.flushEachPage {
+		p.stdout.Flush()
+	} else {
+		p.flushLine()
+	}
 	if p.bar != "" {
 		fmt.Fprint(p.stderr, p.bar) // back under the new line
 	}

@@ -8,6 +8,7 @@
 //	corio load            many clients against it (--addr, -c, -d, -n, --size, --json)
 //	corio crawl [URL...]  fetch pages concurrently (-i, -c, --depth, --max, --compare, --json, ...)
 //	corio site            serve the demo site crawl uses with no URL (--addr, --pages, --latency)
+//	corio warc check FILE check WARC archives, cut a torn last record (--cut)
 //	corio http [PORT]     serve a directory over HTTP on chttp.Server (--bind, --dir, --quiet, --dotfiles, --tls-cert, ...)
 //
 // corio --version prints the module's version and the VCS revision it was
@@ -42,6 +43,7 @@ func commands() []command {
 		{"load", "the seed's many-client program as a load generator for serve", runLoad},
 		{"crawl", "the seed's concurrent crawler: fetch pages and their links", runCrawl},
 		{"site", "serve the built-in demo site that crawl uses with no URL", runSite},
+		{"warc", "check WARC files (as crawl --warc writes them), and cut a torn last record", runWARC},
 		{"http", "serve a directory over HTTP, as python3 -m http.server (on chttp.Server)", runHTTP},
 	}
 }

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/crawl"
+)
+
+// keepFlags are `corio crawl`'s flags for what a crawl keeps of its
+// pages: a WARC archive.
+type keepFlags struct {
+	warc        string
+	warcMaxSize int64
+}
+
+func (k *keepFlags) flags(fs *flag.FlagSet) {
+	fs.StringVar(&k.warc, "warc", "", "archive every request and response in the WARC `FILE` (gzip per record if it ends in .gz; a file of that name is kept, the archive then goes to FILE-00001 and on)")
+	fs.Func("warc-max-size", "start a new WARC file once one holds this `SIZE` (bytes, or with K, M, G), as wget's --warc-max-size", func(v string) error {
+		n, err := parseSize(v)
+		k.warcMaxSize = n
+		return err
+	})
+}
+
+func (k *keepFlags) check(compare bool) error {
+	switch {
+	case k.warcMaxSize > 0 && k.warc == "":
+		return errors.New("--warc-max-size is for --warc: give the WARC file")
+	case compare && k.any():
+		return errors.New("--compare crawls twice: leave it out to keep one crawl's pages")
+	}
+	return nil
+}
+
+// any reports whether the crawl keeps anything of its pages.
+func (k *keepFlags) any() bool { return k.warc != "" }
+
+// open makes what cfg keeps, on a goroutine of its own (the file system
+// blocks); close ends it.
+func (k *keepFlags) open(ctx context.Context, cfg *crawl.Config) error {
+	if k.warc == "" {
+		return nil
+	}
+	w, err := corio.Blocking(ctx, func(context.Context) (*crawl.WARC, error) {
+		return crawl.CreateWARC(k.warc, crawl.WARCOptions{MaxSize: k.warcMaxSize})
+	})
+	if err != nil {
+		return fmt.Errorf("%w: crawl: --warc %s: %v", errUsage, k.warc, err)
+	}
+	cfg.WARC = w
+	return nil
+}
+
+// close ends the WARC, if any, and says on stderr which files hold it.
+// Not with ctx, which may have ended (Ctrl-C): what was written is kept.
+func (k *keepFlags) close(ctx context.Context, stderr io.Writer, cfg *crawl.Config) error {
+	if cfg.WARC == nil {
+		return nil
+	}
+	_, err := corio.Blocking(context.WithoutCancel(ctx), func(context.Context) (struct{}, error) {
+		return struct{}{}, cfg.WARC.Close()
+	})
+	if files := cfg.WARC.Files(); len(files) > 0 {
+		fmt.Fprintf(stderr, "corio crawl: WARC written to %s\n", strings.Join(files, " "))
+	}
+	if err != nil {
+		return fmt.Errorf("crawl: closing the WARC: %w", err)
+	}
+	return nil
+}
+
+// parseSize reads a size in bytes, with an optional K, M or G (binary).
+func parseSize(v string) (int64, error) {
+	mult := int64(1)
+	s := strings.ToUpper(strings.TrimSuffix(strings.TrimSuffix(v, "B"), "b"))
+	switch {
+	case strings.HasSuffix(s, "K"):
+		mult, s = 1<<10, strings.TrimSuffix(s, "K")
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1<<20, strings.TrimSuffix(s, "M")
+	case strings.HasSuffix(s, "G"):
+		mult, s = 1<<30, strings.TrimSuffix(s, "G")
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size: bytes, or a number with K, M or G", v)
+	}
+	return n * mult, nil
+}
