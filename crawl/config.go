@@ -72,6 +72,11 @@ type Config struct {
 	// the connection. The crawl does not close it.
 	WARC *WARC
 
+	// Mirror, if set, saves every page fetched with a status below 400
+	// as a file, as wget --mirror lays them out (see Mirror), before the
+	// page is reported. It implies KeepBody. The crawl does not close it.
+	Mirror *Mirror
+
 	// Frontier holds the crawl's URLs (nil: NewMemoryFrontier). One shared
 	// by several processes makes them workers of one crawl.
 	Frontier Frontier
@@ -171,6 +176,12 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// keepsBody reports whether the crawl keeps its pages' bodies.
+func (c *crawler) keepsBody() bool { return c.cfg.KeepBody || c.cfg.Mirror != nil }
+
+// keepsFiles reports whether the crawl writes what it fetched to files.
+func (c *crawler) keepsFiles() bool { return c.cfg.WARC != nil || c.cfg.Mirror != nil }
 
 // recording reports whether the crawl records its pages' exchanges.
 func (c *crawler) recording() bool { return c.cfg.WARC != nil }

@@ -106,7 +106,7 @@ func (c *crawler) get(ctx context.Context, u *url.URL, wantLinks bool) (a attemp
 	isPage := isHTML(resp.Header.Get("Content-Type"))
 	var linksCut bool
 	switch {
-	case c.cfg.KeepBody || isPage && len(c.rules) > 0:
+	case c.keepsBody() || isPage && len(c.rules) > 0:
 		a.body, err = io.ReadAll(body)
 		a.n = body.n
 		if isPage && len(c.rules) > 0 {
@@ -114,7 +114,7 @@ func (c *crawler) get(ctx context.Context, u *url.URL, wantLinks bool) (a attemp
 		} else if isPage && wantLinks {
 			a.links, linksCut = extractLinks(resp.Request.URL, bytes.NewReader(a.body), c.cfg.maxLinks())
 		}
-		if !c.cfg.KeepBody {
+		if !c.keepsBody() {
 			a.body = nil
 		}
 	default:

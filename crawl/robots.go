@@ -86,9 +86,13 @@ func (c *crawler) fetchRobots(ctx context.Context, origin string) *robotstxt.Rob
 	if err != nil {
 		return nil
 	}
-	if rec != nil {
+	if c.keepsFiles() {
 		resp.Body.Close() // its exchange ends
-		c.keepRobots(ctx, rec.Exchanges)
+		var exchanges []*chttp.Exchange
+		if rec != nil {
+			exchanges = rec.Exchanges
+		}
+		c.keepRobots(ctx, req.URL, exchanges, resp.StatusCode, body)
 	}
 	data, err := robotstxt.FromStatusAndBytes(resp.StatusCode, body)
 	if err != nil {

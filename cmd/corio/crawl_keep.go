@@ -14,14 +14,16 @@ import (
 )
 
 // keepFlags are `corio crawl`'s flags for what a crawl keeps of its
-// pages: a WARC archive.
+// pages: a WARC archive, a mirror.
 type keepFlags struct {
 	warc        string
 	warcMaxSize int64
+	mirror      string
 }
 
 func (k *keepFlags) flags(fs *flag.FlagSet) {
 	fs.StringVar(&k.warc, "warc", "", "archive every request and response in the WARC `FILE` (gzip per record if it ends in .gz; a file of that name is kept, the archive then goes to FILE-00001 and on)")
+	fs.StringVar(&k.mirror, "o", "", "save the pages under `DIR`, laid out as wget --mirror does (DIR/HOST/PATH, index.html for a directory)")
 	fs.Func("warc-max-size", "start a new WARC file once one holds this `SIZE` (bytes, or with K, M, G), as wget's --warc-max-size", func(v string) error {
 		n, err := parseSize(v)
 		k.warcMaxSize = n
@@ -40,11 +42,18 @@ func (k *keepFlags) check(compare bool) error {
 }
 
 // any reports whether the crawl keeps anything of its pages.
-func (k *keepFlags) any() bool { return k.warc != "" }
+func (k *keepFlags) any() bool { return k.warc != "" || k.mirror != "" }
 
 // open makes what cfg keeps, on a goroutine of its own (the file system
 // blocks); close ends it.
 func (k *keepFlags) open(ctx context.Context, cfg *crawl.Config) error {
+	if k.mirror != "" {
+		m, err := corio.Blocking(ctx, func(context.Context) (*crawl.Mirror, error) { return crawl.OpenMirror(k.mirror) })
+		if err != nil {
+			return fmt.Errorf("%w: crawl: -o %s: %v", errUsage, k.mirror, err)
+		}
+		cfg.Mirror = m
+	}
 	if k.warc == "" {
 		return nil
 	}
@@ -61,6 +70,9 @@ func (k *keepFlags) open(ctx context.Context, cfg *crawl.Config) error {
 // close ends the WARC, if any, and says on stderr which files hold it.
 // Not with ctx, which may have ended (Ctrl-C): what was written is kept.
 func (k *keepFlags) close(ctx context.Context, stderr io.Writer, cfg *crawl.Config) error {
+	if cfg.Mirror != nil {
+		cfg.Mirror.Close()
+	}
 	if cfg.WARC == nil {
 		return nil
 	}

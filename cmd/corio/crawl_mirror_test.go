@@ -1,0 +1,84 @@
+package main
+
+import (
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// requireWget skips a test without wget, or fails it where
+// CORIO_REQUIRE_WGET is set, as in CI.
+func requireWget(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("wget")
+	if err != nil {
+		if os.Getenv("CORIO_REQUIRE_WGET") != "" {
+			t.Fatal("wget is not installed (CORIO_REQUIRE_WGET is set)")
+		}
+		t.Skip("wget is not installed")
+	}
+	return path
+}
+
+// tree returns the files under dir, each relative name with its content.
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		files[rel] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// crawl -o lays a site out as wget --mirror does: the same file names,
+// the same contents, on the demo site and on a directory served by corio
+// http (where names need escaping, and directories are listings).
+func TestCrawlMirrorIsWgetsTree(t *testing.T) {
+	wget := requireWget(t)
+	demo := startSite(t) // first: its leak check runs last
+	dir := httpTree(t)
+	os.WriteFile(filepath.Join(dir, "a name with spaces.txt"), []byte("spaces\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "100%.txt"), []byte("percent\n"), 0o644)
+	served, _, _ := startHTTP(t, "--dir", dir, "--quiet")
+	for _, site := range []struct{ name, base string }{{"demo site", demo}, {"corio http", served}} {
+		t.Run(site.name, func(t *testing.T) {
+			ours, theirs := t.TempDir(), t.TempDir()
+			if out, errs, err := crawlCLI("", "-o", ours, "--depth", "20", "-c", "4", site.base+"/"); err != nil {
+				t.Fatalf("corio crawl: %v\n%s%s", err, out, errs)
+			}
+			cmd := exec.Command(wget, "--mirror", "--no-verbose", "--directory-prefix", theirs, site.base+"/")
+			if out, err := cmd.CombinedOutput(); err != nil && !strings.Contains(string(out), "ERROR 404") {
+				t.Fatalf("wget: %v\n%s", err, out)
+			}
+			got, want := tree(t, ours), tree(t, theirs)
+			t.Logf("wget saved %d files, corio crawl -o %d", len(want), len(got))
+			if len(want) < 5 {
+				t.Fatalf("wget saved only %d files: %v", len(want), want)
+			}
+			for name, content := range want {
+				if g, ok := got[name]; !ok {
+					t.Errorf("%s: wget saved it, corio crawl -o did not", name)
+				} else if g != content {
+					t.Errorf("%s: %q, wget saved %q", name, g, content)
+				}
+			}
+			for name := range got {
+				if _, ok := want[name]; !ok {
+					t.Errorf("%s: corio crawl -o saved it, wget did not", name)
+				}
+			}
+		})
+	}
+}
