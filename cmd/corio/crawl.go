@@ -123,7 +123,7 @@ each prints its own pages; --status prints the whole crawl's progress.`)
 		return fmt.Errorf("%w: crawl: %v", errUsage, err)
 	}
 	if o.shared.status || o.shared.drop {
-		return o.shared.admin(ctx, stdout, o.asJSON)
+		return o.shared.admin(ctx, stdout, stderr, o.asJSON)
 	}
 	for i, u := range urls {
 		urls[i] = withScheme(u)

@@ -24,6 +24,7 @@ type sharedCrawl struct {
 	name   string
 	worker string
 	lease  time.Duration
+	retry  time.Duration
 	status bool
 	drop   bool
 	adopt  bool // joining with no setting given: take the crawl's
@@ -38,6 +39,7 @@ func (s *sharedCrawl) flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.name, "crawl", "", "the shared crawl's `NAME` (with --frontier)")
 	fs.StringVar(&s.worker, "worker", "", "this worker's `NAME` in --status (default: host-PID-random)")
 	fs.DurationVar(&s.lease, "lease", redisfrontier.DefaultLease, "how long a URL a worker took stays its own without a renewal: a dead worker's URLs are fetched again after it")
+	fs.DurationVar(&s.retry, "frontier-retry", redisfrontier.DefaultRetryFor, "how long to keep trying a Redis that does not answer, is loading or is out of memory, before the worker stops (each wait is reported)")
 	fs.BoolVar(&s.status, "status", false, "print the shared crawl's progress (queued, in flight, done, failed, per worker) and exit")
 	fs.BoolVar(&s.drop, "drop", false, "delete the shared crawl from Redis and exit")
 }
@@ -52,6 +54,8 @@ func (s *sharedCrawl) check(o crawlOptions, urls bool) error {
 		return fmt.Errorf("--frontier needs --crawl NAME: which crawl of that Redis")
 	case s.url == "" && (s.status || s.drop || s.worker != ""):
 		return fmt.Errorf("--status, --drop and --worker are for a shared crawl: give --frontier and --crawl")
+	case s.retry < 0:
+		return fmt.Errorf("--frontier-retry must not be negative, got %v", s.retry)
 	case s.status && s.drop:
 		return fmt.Errorf("--status and --drop exclude each other")
 	case (s.status || s.drop) && urls:
@@ -70,9 +74,16 @@ func (quietRedis) Printf(context.Context, string, ...any) {}
 
 // connect opens the shared crawl's frontier. A Redis that is not there,
 // or a bad URL or name, is a usage error.
-func (s *sharedCrawl) connect(ctx context.Context) (*redisfrontier.Frontier, error) {
+func (s *sharedCrawl) connect(ctx context.Context, stderr io.Writer) (*redisfrontier.Frontier, error) {
 	redis.SetLogger(quietRedis{})
-	f, err := redisfrontier.Open(ctx, redisfrontier.Options{URL: s.url, Crawl: s.name, Worker: s.worker, Lease: s.lease})
+	retry := s.retry
+	if retry == 0 {
+		retry = -1 // --frontier-retry 0: no retry
+	}
+	f, err := redisfrontier.Open(ctx, redisfrontier.Options{URL: s.url, Crawl: s.name, Worker: s.worker, Lease: s.lease,
+		RetryFor: retry, OnRetry: func(err error, tried, next time.Duration) {
+			fmt.Fprintf(stderr, "corio crawl: frontier: %v: trying again in %v (for %v so far, at most %v)\n", err, next, tried.Round(time.Millisecond), s.retry)
+		}})
 	if err != nil {
 		return nil, fmt.Errorf("%w: crawl: %v", errUsage, err)
 	}
@@ -95,7 +106,7 @@ func status(ctx context.Context, f *redisfrontier.Frontier) (redisfrontier.Statu
 // is; cfg takes the crawl's settings if s.adopt. A Redis that is not
 // there, a bad URL or name, or (adopting) no such crawl is a usage error.
 func (s *sharedCrawl) open(ctx context.Context, stderr io.Writer, cfg *crawl.Config) (*redisfrontier.Frontier, error) {
-	f, err := s.connect(ctx)
+	f, err := s.connect(ctx, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -112,9 +123,9 @@ func (s *sharedCrawl) open(ctx context.Context, stderr io.Writer, cfg *crawl.Con
 }
 
 // admin runs --status or --drop.
-func (s *sharedCrawl) admin(ctx context.Context, stdout io.Writer, asJSON bool) error {
+func (s *sharedCrawl) admin(ctx context.Context, stdout, stderr io.Writer, asJSON bool) error {
 	return corio.Run(ctx, func(ctx context.Context) error {
-		f, err := s.connect(ctx)
+		f, err := s.connect(ctx, stderr)
 		if err != nil {
 			return err
 		}

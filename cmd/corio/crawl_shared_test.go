@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -114,49 +116,136 @@ func heldBy(t *testing.T, rdb *redis.Client, crawl, worker, base string) []strin
 	return held
 }
 
-// Three workers share a crawl of 2,101 pages; one is killed (SIGKILL) in
-// the middle. The other two finish the crawl: every page is fetched, and
-// none twice but those the killed worker held at its death, which come
-// back when its leases end.
+// Three workers share a crawl of 2,101 pages; one is killed (SIGKILL)
+// early, or in the middle. The other two finish the crawl: every page is
+// fetched and printed by some worker (the killed one's lines included:
+// a page is printed before Redis counts it done), and none fetched twice
+// but those the killed worker held at its death, which come back when
+// its leases end.
 func TestSharedCrawlSurvivesAKilledWorker(t *testing.T) {
-	rdb, url, site, cs := sharedSetup(t)
-	common := []string{"--frontier", url, "--crawl", "kill", "--lease", "2s", "-c", "8", "--json"}
-	first := startWorker(t, append(common, "--worker", "w1", "--depth", "10", cs.Base+"/")...)
-	waitFor(t, "the crawl to start", func() bool {
-		return rdb.Exists(context.Background(), "corio:crawl:{kill}:settings").Val() == 1
-	})
-	victim := startWorker(t, append(common, "--worker", "w2")...)
-	third := startWorker(t, append(common, "--worker", "w3")...)
-	waitFor(t, "a third of the site", func() bool { return cs.Requests() > (site.Pages+1)/3 })
-	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
+	for _, at := range []int{10, 50} {
+		t.Run(fmt.Sprintf("killed at %d%%", at), func(t *testing.T) {
+			rdb, url, site, cs := sharedSetup(t)
+			common := []string{"--frontier", url, "--crawl", "kill", "--lease", "2s", "-c", "8", "--json"}
+			first := startWorker(t, append(common, "--worker", "w1", "--depth", "10", cs.Base+"/")...)
+			waitFor(t, "the crawl to start", func() bool {
+				return rdb.Exists(context.Background(), "corio:crawl:{kill}:settings").Val() == 1
+			})
+			victim := startWorker(t, append(common, "--worker", "w2")...)
+			third := startWorker(t, append(common, "--worker", "w3")...)
+			waitFor(t, fmt.Sprintf("%d%% of the site", at), func() bool { return cs.Requests() > (site.Pages+1)*at/100 })
+			if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			victim.wait(t)
+			held := heldBy(t, rdb, "kill", "w2", cs.Base)
+			if len(held) == 0 { // its fetches, those fetched and not yet recorded, and those taken ahead
+				t.Fatalf("the killed worker held no URL: it was not killed in the middle")
+			}
+			for _, w := range []*worker{first, third} {
+				if status := w.wait(t); status != 0 {
+					t.Fatalf("a worker exited %d; stderr %s", status, w.stderr.String())
+				}
+			}
+			all, twice := cs.Pages()
+			if !slices.Equal(all, site.Paths()) {
+				t.Errorf("fetched %d pages, want the site's %d", len(all), site.Pages+1)
+			}
+			for _, p := range twice {
+				if !slices.Contains(held, p) {
+					t.Errorf("%s fetched twice, and the killed worker did not hold it (it held %q)", p, held)
+				}
+			}
+			checkUnion(t, site, cs.Base, first, victim, third)
+			t.Logf("%d pages; the killed worker held %d, %d were fetched twice", len(all), len(held), len(twice))
+		})
 	}
-	victim.wait(t)
-	held := heldBy(t, rdb, "kill", "w2", cs.Base)
-	if len(held) == 0 { // its fetches, those fetched and not yet recorded, and those taken ahead
-		t.Fatalf("the killed worker held no URL: it was not killed in the middle")
-	}
-	for _, w := range []*worker{first, third} {
-		if status := w.wait(t); status != 0 {
-			t.Fatalf("a worker exited %d; stderr %s", status, w.stderr.String())
+}
+
+// checkUnion checks that the workers printed, together, every page of
+// the site.
+func checkUnion(t *testing.T, site demosite.Site, base string, workers ...*worker) {
+	t.Helper()
+	printed := map[string]bool{}
+	for _, w := range workers {
+		for _, p := range w.reported(t, base) {
+			printed[p] = true
 		}
 	}
-	all, twice := cs.Pages()
-	if !slices.Equal(all, site.Paths()) {
-		t.Errorf("fetched %d pages, want the site's %d", len(all), site.Pages+1)
-	}
-	for _, p := range twice {
-		if !slices.Contains(held, p) {
-			t.Errorf("%s fetched twice, and the killed worker did not hold it (it held %q)", p, held)
+	var missing []string
+	for _, p := range site.Paths() {
+		if !printed[p] {
+			missing = append(missing, p)
 		}
 	}
-	reported := append(first.reported(t, cs.Base), third.reported(t, cs.Base)...)
-	for _, p := range held {
-		if !slices.Contains(reported, p) {
-			t.Errorf("%s, held by the killed worker, was not fetched by the others", p)
-		}
+	if len(missing) > 0 || len(printed) != site.Pages+1 {
+		t.Errorf("the workers printed %d pages, want the site's %d; missing %d: %.10q", len(printed), site.Pages+1, len(missing), missing)
 	}
-	t.Logf("%d pages; the killed worker held %d, %d were fetched twice", len(all), len(held), len(twice))
+}
+
+// Redis restarted (with its data on disk), paused, or out of memory in
+// the middle of a crawl: the workers wait, saying so, and go on once it
+// is back; together they print every page.
+func TestSharedCrawlThroughRedisTrouble(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		trouble func(t *testing.T, srv *redisserver.Server)
+		said    string // in a worker's stderr
+	}{
+		{"restarted", []string{"--appendonly", "yes", "--appendfsync", "always", "--save", ""}, func(t *testing.T, srv *redisserver.Server) {
+			srv.Restart(t, time.Second)
+		}, "trying again in"},
+		{"paused", []string{"--save", "", "--appendonly", "no"}, func(t *testing.T, srv *redisserver.Server) {
+			srv.Pause(t, 6*time.Second) // past the client's read timeout
+		}, "trying again in"},
+		{"out of memory", []string{"--save", "", "--appendonly", "no"}, func(t *testing.T, srv *redisserver.Server) {
+			rdb := srv.Client(t)
+			ctx := context.Background()
+			rdb.ConfigSet(ctx, "maxmemory", "1") // below what it uses: every write is refused
+			time.Sleep(2 * time.Second)
+			rdb.ConfigSet(ctx, "maxmemory", "0")
+		}, "out of memory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := redisserver.StartServer(t, tc.args...)
+			rdb := srv.Client(t)
+			site := demosite.Site{Pages: 1500, Fanout: 5, Latency: 2 * time.Millisecond, Size: 200}
+			cs, err := demosite.StartCounted(site, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cs.Close() })
+			common := []string{"--frontier", srv.URL, "--crawl", "trouble", "--lease", "5s", "-c", "8", "--json"}
+			first := startWorker(t, append(common, "--worker", "w1", "--depth", "10", cs.Base+"/")...)
+			waitFor(t, "the crawl to start", func() bool {
+				return rdb.Exists(context.Background(), "corio:crawl:{trouble}:settings").Val() == 1
+			})
+			second := startWorker(t, append(common, "--worker", "w2")...)
+			waitFor(t, "a fifth of the site", func() bool { return cs.Requests() > (site.Pages+1)/5 })
+			tc.trouble(t, srv)
+			for _, w := range []*worker{first, second} {
+				if status := w.wait(t); status != 0 {
+					t.Fatalf("a worker exited %d; stderr %s", status, w.stderr.String())
+				}
+			}
+			if !strings.Contains(first.stderr.String()+second.stderr.String(), tc.said) {
+				t.Errorf("no worker said %q: %s%s", tc.said, first.stderr.String(), second.stderr.String())
+			}
+			t.Logf("stderr: %s%s", first.stderr.String(), second.stderr.String())
+			checkUnion(t, site, cs.Base, first, second)
+		})
+	}
+}
+
+// A Redis that evicts keys when full would lose a crawl's URLs without a
+// word: a worker refuses it, saying what to set.
+func TestSharedCrawlRefusesAnEvictingRedis(t *testing.T) {
+	srv := redisserver.StartServer(t, "--save", "", "--maxmemory", "100mb", "--maxmemory-policy", "allkeys-lru")
+	_, stderr, err := crawlCLI("", "--frontier", srv.URL, "--crawl", "x", "http://127.0.0.1:1/")
+	if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "set maxmemory-policy noeviction (it has allkeys-lru)") {
+		t.Errorf("err = %v (stderr %q), want a usage error naming the policy", err, stderr)
+	}
 }
 
 // Every worker is stopped (Ctrl-C) in the middle: each gives back what it

@@ -23,8 +23,9 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultLease = 30 * time.Second
-	DefaultPoll  = 100 * time.Millisecond
+	DefaultLease    = 30 * time.Second
+	DefaultPoll     = 100 * time.Millisecond
+	DefaultRetryFor = time.Minute
 )
 
 // Options say which crawl of which Redis to join, and how.
@@ -34,6 +35,18 @@ type Options struct {
 	Worker string        // this worker's name in the status ("": host-PID-random)
 	Lease  time.Duration // how long a URL taken stays this worker's without a renewal (0: DefaultLease)
 	Poll   time.Duration // how often a worker with nothing to fetch asks again (0: DefaultPoll)
+
+	// RetryFor bounds how long a call is tried again while Redis does not
+	// answer, is loading its data, or is out of memory (0:
+	// DefaultRetryFor; negative: no retry), waiting twice as long each
+	// time, up to 2 s: a Redis restarted or paused for less goes
+	// unnoticed but for OnRetry. Past it the call fails, and the crawl
+	// stops (what the worker fetched is written; its leases run out and
+	// other workers fetch them again).
+	RetryFor time.Duration
+	// OnRetry, if set, is told of each wait: the error, how long the call
+	// has been tried, and the wait before the next try.
+	OnRetry func(err error, tried, next time.Duration)
 }
 
 // ErrUnreachable is what Open returns, wrapped, when the Redis server
@@ -105,6 +118,9 @@ func Open(ctx context.Context, opts Options) (*Frontier, error) {
 	if opts.Poll == 0 {
 		opts.Poll = DefaultPoll
 	}
+	if opts.RetryFor == 0 {
+		opts.RetryFor = DefaultRetryFor
+	}
 	worker := opts.Worker
 	if worker == "" {
 		worker = defaultWorkerName()
@@ -116,6 +132,12 @@ func Open(ctx context.Context, opts Options) (*Frontier, error) {
 	if err := ping(ctx, *ropts); err != nil {
 		return nil, fmt.Errorf("%w at %s: %v", ErrUnreachable, redacted(opts.URL), err)
 	}
+	if err := checkEviction(ctx, *ropts); err != nil {
+		return nil, fmt.Errorf("%s: %w", redacted(opts.URL), err)
+	}
+	// Tried again by do, which says so (OnRetry), rather than by the
+	// client, which says nothing.
+	ropts.MaxRetries = -1
 	rdb := redis.NewClient(ropts)
 	return &Frontier{rdb: rdb, opts: opts, keys: newKeys(opts.Crawl), worker: worker, mine: map[string]struct{}{}, slots: map[string]string{}}, nil
 }
@@ -183,10 +205,10 @@ const callTimeout = 30 * time.Second
 // when ctx ends meanwhile, bounded by callTimeout: its answer must be
 // known, else what it took would stay leased to this worker, unknown to
 // it, until the lease ended.
-func whole[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
-	wctx, cancel := corio.WithTimeout(context.WithoutCancel(ctx), callTimeout)
+func whole[T any](ctx context.Context, f *Frontier, fn func(ctx context.Context) (T, error)) (T, error) {
+	wctx, cancel := corio.WithTimeout(context.WithoutCancel(ctx), max(callTimeout, f.opts.RetryFor+callTimeout))
 	defer cancel()
-	return call(wctx, fn)
+	return do(wctx, f, fn)
 }
 
 func (f *Frontier) Open(ctx context.Context, s crawl.Settings, seeds []crawl.Entry) ([]string, int, error) {
@@ -204,7 +226,7 @@ func (f *Frontier) Open(ctx context.Context, s crawl.Settings, seeds []crawl.Ent
 		args = append(args, encode(e))
 	}
 	k := f.keys
-	res, err := call(ctx, func(ctx context.Context) ([]any, error) {
+	res, err := do(ctx, f, func(ctx context.Context) ([]any, error) {
 		return openScript.Run(ctx, f.rdb, []string{k.settings, k.hosts, k.seen, k.queue, k.admitted}, args...).Slice()
 	})
 	if err != nil {
@@ -254,7 +276,7 @@ func (f *Frontier) Take(ctx context.Context, n int) ([]crawl.Entry, bool, error)
 		// Cleared before the call, not after: a page of ours that ends
 		// while the call is on its way must wake the wait below.
 		f.change.Clear()
-		res, err := whole(ctx, func(ctx context.Context) ([]any, error) {
+		res, err := whole(ctx, f, func(ctx context.Context) ([]any, error) {
 			return takeScript.Run(ctx, f.rdb, []string{k.queue, k.leases, k.owners, k.workers}, want, f.opts.Lease.Milliseconds(), f.worker).Slice()
 		})
 		if err != nil {
@@ -351,7 +373,7 @@ func (f *Frontier) flush(ctx context.Context) {
 				args = append(args, fe)
 			}
 		}
-		res, err := whole(ctx, func(ctx context.Context) ([]any, error) {
+		res, err := whole(ctx, f, func(ctx context.Context) ([]any, error) {
 			return doneScript.Run(ctx, f.rdb, []string{k.leases, k.owners, k.stats, k.seen, k.queue, k.admitted, k.workers}, args...).Slice()
 		})
 		f.batches++
@@ -397,7 +419,7 @@ func (f *Frontier) Release(ctx context.Context, entries []crawl.Entry) error {
 		args = append(args, encode(e))
 	}
 	k := f.keys
-	_, err := call(ctx, func(ctx context.Context) (int64, error) {
+	_, err := do(ctx, f, func(ctx context.Context) (int64, error) {
 		return releaseScript.Run(ctx, f.rdb, []string{k.leases, k.owners, k.queue}, args...).Int64()
 	})
 	if err != nil {
@@ -414,7 +436,7 @@ func (f *Frontier) EnterHost(ctx context.Context, host string, limit int, e craw
 	key, entry := f.keys.host(host), encode(e)
 	wait := 5 * time.Millisecond
 	for {
-		ok, err := whole(ctx, func(ctx context.Context) (int64, error) {
+		ok, err := whole(ctx, f, func(ctx context.Context) (int64, error) {
 			return enterHostScript.Run(ctx, f.rdb, []string{key}, limit, f.opts.Lease.Milliseconds(), entry).Int64()
 		})
 		if err != nil {
@@ -438,7 +460,7 @@ func (f *Frontier) EnterHost(ctx context.Context, host string, limit int, e craw
 func (f *Frontier) LeaveHost(ctx context.Context, host string, e crawl.Entry) error {
 	key, entry := f.keys.host(host), encode(e)
 	delete(f.slots, entry)
-	_, err := call(ctx, func(ctx context.Context) (int64, error) { return f.rdb.ZRem(ctx, key, entry).Result() })
+	_, err := do(ctx, f, func(ctx context.Context) (int64, error) { return f.rdb.ZRem(ctx, key, entry).Result() })
 	return err
 }
 
@@ -467,7 +489,7 @@ func (f *Frontier) renew(ctx context.Context) error {
 		keys = append(keys, key)
 		args = append(args, entry)
 	}
-	_, err := call(ctx, func(ctx context.Context) (int64, error) {
+	_, err := do(ctx, f, func(ctx context.Context) (int64, error) {
 		return renewScript.Run(ctx, f.rdb, keys, args...).Int64()
 	})
 	return err

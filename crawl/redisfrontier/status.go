@@ -54,7 +54,7 @@ func (f *Frontier) Status(ctx context.Context) (Status, error) {
 		workers          *redis.ZSliceCmd
 		time             *redis.TimeCmd
 	}
-	r, err := call(ctx, func(ctx context.Context) (reads, error) {
+	r, err := do(ctx, f, func(ctx context.Context) (reads, error) {
 		var r reads
 		_, err := f.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			r.settings = p.Get(ctx, k.settings)
@@ -137,7 +137,7 @@ func (f *Frontier) Status(ctx context.Context) (Status, error) {
 // settings and figures. Workers still on it fail at their next call.
 func (f *Frontier) Drop(ctx context.Context) error {
 	k := f.keys
-	_, err := call(ctx, func(ctx context.Context) (int64, error) {
+	_, err := do(ctx, f, func(ctx context.Context) (int64, error) {
 		keys := []string{k.settings, k.hosts, k.seen, k.queue, k.leases, k.owners, k.admitted, k.stats, k.workers}
 		iter := f.rdb.Scan(ctx, 0, k.prefix+"host:*", 1000).Iterator()
 		for iter.Next(ctx) {
