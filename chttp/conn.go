@@ -27,8 +27,8 @@ type persistConn struct {
 
 	headerLeft int64      // while a header is read, the bytes it may still take; else -1
 	rec        *recording // the exchange being recorded, if its request has a Recorder
-	reused     bool  // served a request before this one
-	broken     bool  // must not go back to the pool
+	reused     bool       // served a request before this one
+	broken     bool       // must not go back to the pool
 	closed     bool
 
 	isIdle               bool

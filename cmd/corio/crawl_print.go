@@ -25,11 +25,11 @@ type crawlPrinter struct {
 	// flushEachPage writes each page's line out before the page is
 	// reported done (see crawlAndReport).
 	flushEachPage bool
-	asJSON     bool
-	json       *json.Encoder
-	progress   bool      // stderr is a terminal: show a progress line there
-	bar        string    // the progress line shown, if any
-	drawn      time.Time // when it was drawn
+	asJSON        bool
+	json          *json.Encoder
+	progress      bool      // stderr is a terminal: show a progress line there
+	bar           string    // the progress line shown, if any
+	drawn         time.Time // when it was drawn
 }
 
 func newCrawlPrinter(stdout, stderr io.Writer, asJSON bool) *crawlPrinter {
