@@ -140,6 +140,7 @@ type crawler struct {
 	active     int         // fetch slots taken
 	slots      int         // fetches that may run at once
 	visits     int         // visits' tasks running: a visit frees its slot before it settles with the frontier
+	reporting  int         // visits reporting their page: a stop waits for them (awaitReports)
 	robots     map[string]*robotsRules
 	nextStart  map[string]time.Time // per host, for Delay
 	disallowed map[uint64]struct{}  // fingerprints of the URLs counted in Disallowed
@@ -247,6 +248,7 @@ func (c *crawler) run(ctx context.Context) error {
 		return err
 	}
 	stopped := func(err error) error {
+		c.awaitReports(ctx)
 		if c.err != nil {
 			return c.err
 		}
@@ -285,6 +287,24 @@ func (c *crawler) run(ctx context.Context) error {
 			}); err != nil {
 				return stopped(err)
 			}
+		}
+	}
+}
+
+// awaitReports waits, when the crawl stops, for the visits that are
+// reporting a page (printed, perhaps, and being recorded done), within
+// settleTimeout: killed there, a page reported would be fetched again by
+// the next run or worker.
+func (c *crawler) awaitReports(ctx context.Context) {
+	if c.reporting == 0 {
+		return
+	}
+	wctx, cancel := corio.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	defer cancel()
+	for c.reporting > 0 {
+		c.work.Clear()
+		if c.work.Wait(wctx) != nil {
+			return
 		}
 	}
 }
@@ -366,6 +386,8 @@ func (v *visit) run(ctx context.Context) {
 // outcome with the links to follow.
 func (c *crawler) report(ctx context.Context, v *visit, page *Page, links []*url.URL) {
 	e := v.e
+	c.reporting++
+	defer func() { c.reporting--; c.work.Set() }()
 	if err := c.keep(ctx, page); err != nil {
 		// Not reported, nor done: the page stays leased, and is given back
 		// for the next run to fetch again.

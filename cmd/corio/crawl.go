@@ -30,6 +30,8 @@ type crawlOptions struct {
 	asJSON     bool
 	shared     sharedCrawl // --frontier and what goes with it
 	keep       keepFlags   // --warc and what goes with it
+	state      string      // --state: the crawl kept in a file, to resume
+	adoptState bool        // resuming it with no setting given: take the file's
 }
 
 // runCrawl is `corio crawl`: the seed's concurrent crawler as a tool.
@@ -103,6 +105,7 @@ each prints its own pages; --status prints the whole crawl's progress.`)
 	fs.BoolVar(&o.asJSON, "json", false, "print a JSON object per page and one per summary")
 	o.shared.flags(fs)
 	o.keep.flags(fs)
+	fs.StringVar(&o.state, "state", "", "keep the crawl's frontier in `FILE`, so that a run stopped (Ctrl-C, a kill) and started again with the same --state goes on where it was (no Redis needed)")
 	urls, err := parseInterspersed(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -118,6 +121,9 @@ each prints its own pages; --status prints the whole crawl's progress.`)
 	}
 	if err := o.shared.check(o, len(urls) > 0 || o.input != ""); err != nil {
 		return fmt.Errorf("%w: crawl: %v", errUsage, err)
+	}
+	if o.state != "" && (o.shared.url != "" || o.compare) {
+		return fmt.Errorf("%w: crawl: --state keeps the crawl in a file: leave out --frontier and --compare", errUsage)
 	}
 	if err := o.keep.check(o.compare); err != nil {
 		return fmt.Errorf("%w: crawl: %v", errUsage, err)
@@ -138,7 +144,9 @@ each prints its own pages; --status prints the whole crawl's progress.`)
 		}
 		urls = append(urls, more...)
 	}
-	if len(urls) == 0 && o.shared.url != "" {
+	if len(urls) == 0 && o.state != "" {
+		o.adoptState = !slices.ContainsFunc(settingFlags, func(name string) bool { return flagSet(fs, name) })
+	} else if len(urls) == 0 && o.shared.url != "" {
 		// Joining a shared crawl: its URLs are in the frontier, and its
 		// settings too, unless some are given.
 		o.shared.adopt = !slices.ContainsFunc(settingFlags, func(name string) bool { return flagSet(fs, name) })
@@ -180,7 +188,7 @@ func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOption
 	// A page of a crawl kept outside this process (shared, or resumable)
 	// is printed before the frontier counts it done: a worker killed
 	// after that has left its line.
-	out.flushEachPage = o.shared.url != ""
+	out.flushEachPage = o.shared.url != "" || o.state != ""
 	type mode struct {
 		name string
 		cfg  crawl.Config
@@ -204,6 +212,14 @@ func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOption
 				return err
 			}
 			defer f.Close()
+			modes[0].cfg.Frontier = f
+		}
+		if o.state != "" {
+			f, err := openState(ctx, o, &modes[0].cfg)
+			if err != nil {
+				return err
+			}
+			defer corio.Blocking(context.WithoutCancel(ctx), func(context.Context) (struct{}, error) { return struct{}{}, f.Close() })
 			modes[0].cfg.Frontier = f
 		}
 		if err := o.keep.open(ctx, &modes[0].cfg); err != nil {
