@@ -21,7 +21,7 @@ const UserAgent = "corio-crawl/1.0"
 // without a usable zero value.
 type Config struct {
 	Concurrency  int           // pages fetched at once, at least 1 (at most ConcurrencyBound)
-	Depth        int           // links followed from a starting URL (0: the URLs only)
+	Depth        int           // links followed from a starting URL (0: the URLs only; -1: no bound but Max and the hosts)
 	Max          int           // pages in all, at most (0: no bound)
 	PerHost      int           // pages fetched at once from one host (0: no bound but Concurrency)
 	Delay        time.Duration // between the starts of two fetches from one host, in this process
@@ -137,12 +137,14 @@ func (c *Config) Validate() error {
 	if c.Concurrency < 1 {
 		return fmt.Errorf("concurrency must be at least 1, got %d", c.Concurrency)
 	}
+	if c.Depth < -1 {
+		return fmt.Errorf("depth must be -1 (no bound) or more, got %d", c.Depth)
+	}
 	for _, f := range []struct {
 		name     string
 		value    any
 		negative bool
 	}{
-		{"depth", c.Depth, c.Depth < 0},
 		{"max", c.Max, c.Max < 0},
 		{"per-host", c.PerHost, c.PerHost < 0},
 		{"delay", c.Delay, c.Delay < 0},
@@ -176,6 +178,9 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// follows reports whether the crawl takes the links of a page at depth.
+func (c *Config) follows(depth int) bool { return c.Depth < 0 || depth < c.Depth }
 
 // keepsBody reports whether the crawl keeps its pages' bodies.
 func (c *crawler) keepsBody() bool { return c.cfg.KeepBody || c.cfg.Mirror != nil }

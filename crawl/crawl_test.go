@@ -262,7 +262,7 @@ func TestBadInput(t *testing.T) {
 			want  string
 		}{
 			{crawl.Config{Concurrency: 0}, nil, "concurrency must be at least 1, got 0"},
-			{crawl.Config{Concurrency: 1, Depth: -1}, nil, "depth must not be negative"},
+			{crawl.Config{Concurrency: 1, Depth: -2}, nil, "depth must be -1 (no bound) or more, got -2"},
 			{crawl.Config{Concurrency: 1}, []string{"ftp://x/"}, `"ftp://x/" is not an http:// or https:// URL`},
 			{crawl.Config{Concurrency: 1}, []string{"http:///nohost"}, `has no host`},
 			{crawl.Config{Concurrency: 1}, []string{"http://a b/"}, `invalid character " " in host name`},
@@ -310,5 +310,18 @@ func TestAnyHost(t *testing.T) {
 		if slices.Contains(urls, other) != anyHost {
 			t.Errorf("any host %v: crawled %q", anyHost, urls)
 		}
+	}
+}
+
+// Depth -1 follows links with no bound but the site's own (and Max).
+func TestUnboundedDepth(t *testing.T) {
+	site := demosite.Site{Pages: 30, Fanout: 2, Size: 100}
+	pages, _, base := crawlSite(t, site, crawl.Config{Concurrency: 4, Depth: -1})
+	if got, want := slices.Sorted(slices.Values(urlsOf(pages))), slices.Sorted(slices.Values(pageURLs(base, upTo(30)...))); !slices.Equal(got, want) {
+		t.Errorf("depth -1 crawled %d pages, want the site's %d", len(got), len(want))
+	}
+	pages, _, _ = crawlSite(t, site, crawl.Config{Concurrency: 4, Depth: -1, Max: 7})
+	if len(pages) != 7 {
+		t.Errorf("depth -1, max 7: %d pages", len(pages))
 	}
 }

@@ -40,7 +40,7 @@ func (c *crawler) fetch(ctx context.Context, e Entry, u *url.URL) (Page, []*url.
 	var a attempt
 	for n := 0; ; n++ {
 		var err error
-		a, err = c.get(getCtx, u, e.Depth < c.cfg.Depth)
+		a, err = c.get(getCtx, u, c.cfg.follows(e.Depth))
 		page.Status, page.Bytes, page.Truncated = a.status, a.n, a.cut
 		page.Header, page.Body = a.header, a.body
 		page.setError(err)

@@ -21,6 +21,10 @@ import (
 	"github.com/corio-go/corio/internal/fixture/demosite"
 )
 
+// defaultPerHost is --per-host's default: scrapy's per-domain bound, so
+// that -c 50 does not open 50 connections to one small server.
+const defaultPerHost = 8
+
 // crawlOptions are `corio crawl`'s flags beyond the crawl's Config.
 type crawlOptions struct {
 	cfg        crawl.Config
@@ -65,9 +69,9 @@ each prints its own pages; --status prints the whole crawl's progress.`)
 	var o crawlOptions
 	fs.StringVar(&o.input, "i", "", "read URLs from `FILE`, one per line (\"-\": standard input)")
 	fs.IntVar(&o.cfg.Concurrency, "c", 50, "pages fetched at once")
-	fs.IntVar(&o.cfg.Depth, "depth", 0, "follow links this many levels from the given URLs")
+	fs.IntVar(&o.cfg.Depth, "depth", 0, "follow links this many levels from the given URLs (-1: no bound but --max and the hosts, as wget -r -l inf)")
 	fs.IntVar(&o.cfg.Max, "max", 0, "fetch at most this many pages (0: no bound)")
-	fs.IntVar(&o.cfg.PerHost, "per-host", 0, "pages fetched at once from one host, at most (0: no bound)")
+	fs.IntVar(&o.cfg.PerHost, "per-host", defaultPerHost, "pages fetched at once from one host, at most (0: no bound but -c)")
 	fs.DurationVar(&o.cfg.Timeout, "timeout", 10*time.Second, "bound on each attempt at a page")
 	fs.IntVar(&o.cfg.Retries, "retries", 2, "more attempts after a network error or a 5xx answer")
 	fs.DurationVar(&o.cfg.Backoff, "backoff", 200*time.Millisecond, "wait before the first retry, doubled for each next")
@@ -163,6 +167,11 @@ each prints its own pages; --status prints the whole crawl's progress.`)
 		urls = []string{base + "/"}
 		if !flagSet(fs, "depth") {
 			o.cfg.Depth = site.Depth()
+		}
+		if !flagSet(fs, "per-host") {
+			// The demo site is one host of ours on loopback, made to show
+			// what concurrency buys: no bound but -c.
+			o.cfg.PerHost = 0
 		}
 		if !o.sequential && !o.keep.any() {
 			o.compare = true

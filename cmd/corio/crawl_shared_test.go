@@ -374,7 +374,7 @@ func TestSharedCrawlBadInput(t *testing.T) {
 	// Its status, then its removal.
 	stdout.Reset()
 	if status := run(&stdout, &stderr, []string{"crawl", "--frontier", url, "--crawl", "c", "--status"}); status != 0 ||
-		!strings.Contains(stdout.String(), "crawl c: finished\nsettings: depth 1  max 1  per-host 0") ||
+		!strings.Contains(stdout.String(), "crawl c: finished\nsettings: depth 1  max 1  per-host 8") ||
 		!strings.Contains(stdout.String(), "queued 0  in flight 0  fetched 0  failed 1  skipped 0  admitted 1\n") {
 		t.Errorf("--status: %d, stdout %q", status, stdout.String())
 	}

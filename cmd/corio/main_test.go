@@ -50,7 +50,7 @@ func TestRun(t *testing.T) {
 		{[]string{"load", "--addr", "127.0.0.1:70000"}, 2, "", `port "70000" is not a number from 0 to 65535`},
 		{[]string{"load", "extra"}, 2, "", "load takes no arguments"},
 		{[]string{"crawl", "-c", "0"}, 2, "", "concurrency must be at least 1, got 0"},
-		{[]string{"crawl", "--depth", "-1"}, 2, "", "depth must not be negative"},
+		{[]string{"crawl", "--depth", "-2"}, 2, "", "depth must be -1 (no bound) or more, got -2"},
 		{[]string{"crawl", "--retries", "-1"}, 2, "", "retries must not be negative"},
 		{[]string{"crawl", "ftp://x/"}, 2, "", `"ftp://x/" is not an http:// or https:// URL`},
 		{[]string{"crawl", "--sequential", "--compare", "http://x/"}, 2, "", "--sequential and --compare exclude each other"},
