@@ -8,7 +8,8 @@
 #   B: 20,000 pages, no latency: pages/s, the client's CPU time per page
 #      and its maximum RSS
 #
-# corio crawl runs with --ignore-robots: the baseline fetches no
+# corio crawl runs with --per-host 0 (the baseline has no bound per host) and
+# --ignore-robots: the baseline fetches no
 # robots.txt, and the one fetch would add a 50 ms round before the rest.
 #
 # Every run prints a line per client, then benchstat (if installed:
@@ -17,7 +18,9 @@
 #
 # Usage: bench/crawl.sh [RUNS]      (from the repository or bench/)
 # With BASE=path/to/an/older/corio, it runs as a third client, corio-base,
-# for a before/after comparison.
+# for a before/after comparison. With KEEP=1, corio also runs keeping what
+# it fetches: corio-warc (--warc, gzip) and corio-mirror (-o DIR), each
+# file written off the hub, to compare with the plain crawl.
 set -euo pipefail
 cd "$(dirname "$0")"
 . ./lib.sh
@@ -41,14 +44,18 @@ client() {
   local out=$bin/out.txt tm=$bin/time.txt
   case $1 in
     corio) taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
-              "$bin/corio" crawl -c 100 --ignore-robots -i "$2" > "$out" ;;
+              "$bin/corio" crawl -c 100 --per-host 0 --ignore-robots -i "$2" > "$out" ;;
+    corio-warc) rm -f "$bin"/keep*.warc.gz; taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
+              "$bin/corio" crawl -c 100 --per-host 0 --ignore-robots --warc "$bin/keep.warc.gz" -i "$2" > "$out" 2>/dev/null ;;
+    corio-mirror) rm -rf "$bin/mirror"; taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
+              "$bin/corio" crawl -c 100 --per-host 0 --ignore-robots -o "$bin/mirror" -i "$2" > "$out" ;;
     corio-base) taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
-              "$BASE" crawl -c 100 --ignore-robots -i "$2" > "$out" ;;
+              "$BASE" crawl -c 100 --per-host 0 --ignore-robots -i "$2" > "$out" ;;
     net)   taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
               "$bin/netcrawl" -c 100 -i "$2" > /dev/null 2> "$out" ;;
   esac
   local secs pps
-  if [ "${1%-base}" = corio ]; then
+  if [ "${1#corio}" != "$1" ]; then
     read -r secs pps < <(tail -1 "$out" | awk '{ for (i = 1; i < NF; i++) { if ($i == "seconds") s = $(i+1); if ($i == "pages/s") p = $(i+1) } print s, p }')
   else
     read -r secs pps < <(sed -E 's/.*"pages_per_s":([0-9.e+-]+).*"seconds":([0-9.e+-]+).*/\2 \1/' "$out")
@@ -77,6 +84,9 @@ for part in A B; do
     if [ $((run % 2)) = 1 ]; then order="corio net"; else order="net corio"; fi
     if [ -n "${BASE:-}" ]; then
       if [ $((run % 2)) = 1 ]; then order="corio net corio-base"; else order="corio-base net corio"; fi
+    fi
+    if [ "${KEEP:-}" = 1 ]; then
+      if [ $((run % 2)) = 1 ]; then order="$order corio-warc corio-mirror"; else order="corio-mirror corio-warc $order"; fi
     fi
     for c in $order; do client "$c" "$bin/urls.txt"; done
   done

@@ -21,6 +21,15 @@
 // ended. An OnHTML rule gets the element as an *html.Node: Text and Attr
 // read it safely, as colly's e.Text and e.Attr.
 //
+// # Keeping what is fetched
+//
+// Config.WARC archives every round trip as WARC records (the bytes as they
+// crossed the connection, recorded by chttp.Recorder); Config.Mirror saves
+// each page as a file, laid out as wget --mirror lays them out. Both write
+// off the hub, before the page's callback runs and before the frontier
+// counts it done: a crawl killed at any point has kept every page it
+// reported. CheckWARC reads an archive back.
+//
 // # Frontiers
 //
 // What to fetch next, what is being fetched and what was ever seen is a
