@@ -34,6 +34,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/crawl"
@@ -71,7 +72,7 @@ func Open(name string) (*Frontier, error) {
 		return nil, fmt.Errorf("state %s is a directory: give a file name", name)
 	}
 	db, err := bolt.Open(name, 0o644, &bolt.Options{Timeout: time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("state %s is in use by another crawl", name)
 	}
 	if err != nil {

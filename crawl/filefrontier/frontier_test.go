@@ -49,7 +49,7 @@ func TestFileKeepsTheCrawl(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Errorf("done: admitted %d %v, want 1 (a was admitted already)", n, err)
 		}
-		taken, _, err = f.Take(ctx, 1) // a: taken, not done, when the run stops
+		_, _, err = f.Take(ctx, 1) // a: taken, not done, when the run stops
 		return err
 	})
 	run(func(ctx context.Context, f *filefrontier.Frontier) error {

@@ -17,11 +17,11 @@ import (
 
 // ErrOutOfMemory is a call's error, wrapped, when Redis refuses a write
 // at its maxmemory (with the noeviction policy a crawl requires).
-var ErrOutOfMemory = errors.New("Redis is out of memory (maxmemory reached): raise maxmemory, or free memory")
+var ErrOutOfMemory = errors.New("the Redis server is out of memory (maxmemory reached): raise maxmemory, or free memory")
 
 // ErrEvictingPolicy is Open's error, wrapped, for a Redis that evicts
 // keys when it is full: it would drop a crawl's URLs without a word.
-var ErrEvictingPolicy = errors.New("Redis evicts keys when full, which would lose URLs of the crawl: set maxmemory-policy noeviction")
+var ErrEvictingPolicy = errors.New("the Redis server evicts keys when full, which would lose URLs of the crawl: set maxmemory-policy noeviction")
 
 // The waits between tries of a call: doubling, within these.
 const (
