@@ -343,7 +343,7 @@ func (v *visit) run(ctx context.Context) {
 	}()
 	u, err := url.Parse(e.URL)
 	if err != nil { // from a frontier shared with others: report, do not trust
-		page := Page{URL: e.URL, Depth: e.Depth}
+		page := Page{URL: e.URL, Depth: e.Depth, Referrer: e.Referrer, Time: corio.Now(ctx)}
 		page.setError(fmt.Errorf("not a URL: %w", err))
 		c.report(ctx, v, &page, nil)
 		return
@@ -401,8 +401,8 @@ func (c *crawler) report(ctx context.Context, v *visit, page *Page, links []*url
 	if page.Truncated != "" {
 		c.sum.Truncated++
 	}
-	found := c.follow(links, page.Links, e.Depth+1) // before the callback, which may change page.Links
-	ok := page.OK()                                 // as fetched: what the callback changes in the page does not count
+	found := c.follow(links, page.Links, e) // before the callback, which may change page.Links
+	ok := page.OK()                         // as fetched: what the callback changes in the page does not count
 	if c.onPage != nil && !c.callOnPage(ctx, page) {
 		ok = false // the page callback panicked: the page failed
 	}
@@ -439,10 +439,11 @@ func (c *crawler) done(ctx context.Context, e Entry, o Outcome, found []Entry) {
 	c.known += admitted
 }
 
-// follow returns the links the crawl follows, at depth: on its hosts
-// (unless AnyHost), through the URL filters, and not disallowed by a
-// robots.txt known already. texts are the links' texts, in order.
-func (c *crawler) follow(links []*url.URL, texts []string, depth int) []Entry {
+// follow returns the links of from's page the crawl follows, one level
+// deeper: on its hosts (unless AnyHost), through the URL filters, and not
+// disallowed by a robots.txt known already. texts are the links' texts,
+// in order.
+func (c *crawler) follow(links []*url.URL, texts []string, from Entry) []Entry {
 	var found []Entry
 	for i, l := range links {
 		if !c.cfg.AnyHost && !c.hosts[l.Host] {
@@ -456,7 +457,7 @@ func (c *crawler) follow(links []*url.URL, texts []string, depth int) []Entry {
 			c.countDisallowed(s)
 			continue
 		}
-		found = append(found, Entry{URL: s, Depth: depth})
+		found = append(found, Entry{URL: s, Depth: from.Depth + 1, Referrer: from.URL})
 	}
 	return found
 }

@@ -28,8 +28,8 @@ const maxRecordedHeader = 1 << 20
 // returns it with the links of its body if it is HTML and its depth is
 // below Depth. The OnHTML rules have been run on it.
 func (c *crawler) fetch(ctx context.Context, e Entry, u *url.URL) (Page, []*url.URL) {
-	page := Page{URL: e.URL, Depth: e.Depth}
 	start := corio.Now(ctx)
+	page := Page{URL: e.URL, Depth: e.Depth, Referrer: e.Referrer, Time: start}
 	var rec *chttp.Recorder
 	getCtx := ctx
 	if c.recording() {
@@ -43,6 +43,13 @@ func (c *crawler) fetch(ctx context.Context, e Entry, u *url.URL) (Page, []*url.
 		a, err = c.get(getCtx, u, c.cfg.follows(e.Depth))
 		page.Status, page.Bytes, page.Truncated = a.status, a.n, a.cut
 		page.Header, page.Body = a.header, a.body
+		page.Final = ""
+		if a.final != "" && a.final != e.URL {
+			page.Final = a.final
+		}
+		if a.header != nil {
+			page.ContentType = a.header.Get("Content-Type")
+		}
 		page.setError(err)
 		// Retried: a 5xx, and a network error, before the response or
 		// in its body; not a 4xx, nor a redirect the crawl does not
@@ -78,6 +85,7 @@ type attempt struct {
 	doc    *html.Node // if parsed, for OnHTML
 	links  []*url.URL
 	cut    string // what of the page was cut at the crawl's bounds ("": nothing)
+	final  string // the URL the response came from, after redirects
 }
 
 // get makes one attempt at a page: its status, header, body (counted,
@@ -100,6 +108,7 @@ func (c *crawler) get(ctx context.Context, u *url.URL, wantLinks bool) (a attemp
 	}
 	defer resp.Body.Close()
 	a.status, a.header = resp.StatusCode, resp.Header
+	a.final = normalize(resp.Request.URL).String()
 	// Bounded by what it gives, decompressed, not by what the wire
 	// carries: a small gzip response may unpack to gigabytes.
 	body := &boundedReader{r: resp.Body, left: c.cfg.maxBody()}

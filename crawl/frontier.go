@@ -3,15 +3,40 @@ package crawl
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // An Entry is a URL of a crawl, normalized, with its depth: 0 for a
-// starting URL, one more than the page it was found on for a link.
+// starting URL, one more than the page it was found on for a link; and
+// that page's URL, its referrer ("" for a starting URL).
 type Entry struct {
-	URL   string
-	Depth int
+	URL      string
+	Depth    int
+	Referrer string
+}
+
+// Encode is e as a frontier stores it: "DEPTH URL", then " REFERRER" if
+// it has one (a normalized URL has no space).
+func (e Entry) Encode() string {
+	s := strconv.Itoa(e.Depth) + " " + e.URL
+	if e.Referrer != "" {
+		s += " " + e.Referrer
+	}
+	return s
+}
+
+// DecodeEntry reads what Encode wrote.
+func DecodeEntry(s string) (Entry, error) {
+	d, rest, ok := strings.Cut(s, " ")
+	depth, err := strconv.Atoi(d)
+	u, ref, _ := strings.Cut(rest, " ")
+	if !ok || err != nil || depth < 0 || u == "" {
+		return Entry{}, fmt.Errorf("entry %q is not \"DEPTH URL [REFERRER]\"", s)
+	}
+	return Entry{URL: u, Depth: depth, Referrer: ref}, nil
 }
 
 // SeedHosts returns the hosts (host:port) of entries, each once, in the

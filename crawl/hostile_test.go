@@ -193,6 +193,9 @@ func TestRedirects(t *testing.T) {
 		if got := errorOf(p); got != w {
 			t.Errorf("%s: error %q, want %q", p.URL, got, w)
 		}
+		if p.URL == srv.URL+"/moved" && p.Final != srv.URL+"/here" {
+			t.Errorf("/moved: final URL %q, want %s/here", p.Final, srv.URL)
+		}
 	}
 	if len(pages) != 5 || sum.Disallowed != 1 || sum.OK != 1 || sum.Failed != 4 {
 		t.Errorf("%d pages, summary %+v; want 5 pages, 1 ok, 4 failed, 1 disallowed", len(pages), sum)

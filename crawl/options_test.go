@@ -104,9 +104,15 @@ func TestPageDetails(t *testing.T) {
 		if keep != (int64(len(root.Body)) == root.Bytes) || keep != strings.Contains(string(root.Body), "<title>corio demo site</title>") {
 			t.Errorf("KeepBody %v: body of %d bytes (%d counted)", keep, len(root.Body), root.Bytes)
 		}
+		if root.Referrer != "" || root.ContentType != "text/html; charset=utf-8" || root.Time.IsZero() || root.Final != "" {
+			t.Errorf("first page: referrer %q, content type %q, time %v, final %q", root.Referrer, root.ContentType, root.Time, root.Final)
+		}
 		for _, p := range pages[1:] {
 			if p.Depth != 1 || p.Links != nil {
 				t.Errorf("page %s at depth %d has links %q; pages at Depth are not scanned", p.URL, p.Depth, p.Links)
+			}
+			if p.Referrer != root.URL || p.Time.Before(root.Time) {
+				t.Errorf("page %s: referrer %q, time %v; want %s, after %v", p.URL, p.Referrer, p.Time, root.URL, root.Time)
 			}
 		}
 	}

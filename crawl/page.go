@@ -2,6 +2,7 @@ package crawl
 
 import (
 	"errors"
+	"time"
 	"net/http"
 	"net/url"
 
@@ -17,6 +18,14 @@ type Page struct {
 	MS     float64 `json:"ms"`     // from the first attempt to the end of the body
 	Depth  int     `json:"depth"`
 	Error  *string `json:"error"` // null when the page is ok
+	// Referrer is the page the URL was found on (absent for a starting
+	// URL); Final the URL the page came from after redirects (absent
+	// when none). ContentType is the response's; Time when the first
+	// attempt started.
+	Referrer    string    `json:"referrer,omitempty"`
+	Final       string    `json:"final_url,omitempty"`
+	ContentType string    `json:"content_type,omitempty"`
+	Time        time.Time `json:"time"`
 	// Truncated says what of the page was cut at the crawl's bounds
 	// (MaxBody, MaxLinks); absent when nothing was.
 	Truncated string `json:"truncated,omitempty"`

@@ -110,6 +110,7 @@ func heldBy(t *testing.T, rdb *redis.Client, crawl, worker, base string) []strin
 	for entry, owner := range owners {
 		if owner == worker {
 			_, url, _ := strings.Cut(entry, " ")
+			url, _, _ = strings.Cut(url, " ") // "DEPTH URL [REFERRER]"
 			held = append(held, strings.TrimPrefix(url, base))
 		}
 	}

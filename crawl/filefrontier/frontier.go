@@ -29,8 +29,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -313,16 +311,15 @@ func (f *Frontier) Status() (queued int, done map[string]int, err error) {
 	return queued, done, err
 }
 
-// encode is an entry as the file keeps it: "DEPTH URL".
-func encode(e crawl.Entry) []byte { return []byte(strconv.Itoa(e.Depth) + " " + e.URL) }
+// encode is an entry as the file keeps it (crawl.Entry.Encode).
+func encode(e crawl.Entry) []byte { return []byte(e.Encode()) }
 
 func decode(v []byte) (crawl.Entry, error) {
-	d, u, ok := strings.Cut(string(v), " ")
-	depth, err := strconv.Atoi(d)
-	if !ok || err != nil {
-		return crawl.Entry{}, fmt.Errorf("state: a queued entry %q is not DEPTH URL", v)
+	e, err := crawl.DecodeEntry(string(v))
+	if err != nil {
+		return e, fmt.Errorf("state: a queued %w", err)
 	}
-	return crawl.Entry{URL: u, Depth: depth}, nil
+	return e, nil
 }
 
 var _ crawl.Frontier = (*Frontier)(nil)

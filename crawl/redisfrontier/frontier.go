@@ -9,7 +9,6 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -495,14 +494,13 @@ func (f *Frontier) renew(ctx context.Context) error {
 	return err
 }
 
-// encode is an entry as the crawl stores it: "DEPTH URL".
-func encode(e crawl.Entry) string { return strconv.Itoa(e.Depth) + " " + e.URL }
+// encode is an entry as the crawl stores it (crawl.Entry.Encode).
+func encode(e crawl.Entry) string { return e.Encode() }
 
 func decode(s string) (crawl.Entry, error) {
-	d, u, ok := strings.Cut(s, " ")
-	depth, err := strconv.Atoi(d)
-	if !ok || err != nil || depth < 0 || u == "" {
-		return crawl.Entry{}, fmt.Errorf("entry %q in the crawl's queue is not \"DEPTH URL\"", s)
+	e, err := crawl.DecodeEntry(s)
+	if err != nil {
+		return e, fmt.Errorf("in the crawl's queue: %w", err)
 	}
-	return crawl.Entry{URL: u, Depth: depth}, nil
+	return e, nil
 }

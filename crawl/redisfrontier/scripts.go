@@ -4,7 +4,8 @@ import "github.com/redis/go-redis/v9"
 
 // The frontier's operations are Lua scripts, each atomic in Redis, so
 // that workers racing for the same URLs never see a half-done step. An
-// entry is stored as "DEPTH URL" (a normalized URL has no space). Times
+// entry is stored as "DEPTH URL" or "DEPTH URL REFERRER" (a normalized URL
+// has no space). Times
 // are Redis's own (TIME), so workers' clocks need not agree.
 
 // prelude is shared by the scripts: the time in ms, and admission.
@@ -22,7 +23,9 @@ local function admit(seen, queue, admitted_key, max, argv, from, to)
   for i = from, to do
     if max > 0 and admitted >= max then break end
     local entry = argv[i]
-    local url = string.sub(entry, string.find(entry, ' ', 1, true) + 1)
+    local from = string.find(entry, ' ', 1, true) + 1
+    local to = string.find(entry, ' ', from, true)
+    local url = to and string.sub(entry, from, to - 1) or string.sub(entry, from)
     if redis.call('SADD', seen, url) == 1 then
       redis.call('RPUSH', queue, entry)
       admitted = admitted + 1
