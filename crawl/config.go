@@ -20,16 +20,20 @@ const UserAgent = "corio-crawl/1.0"
 // Config is what to crawl and how. Concurrency is the only setting
 // without a usable zero value.
 type Config struct {
-	Concurrency  int           // pages fetched at once, at least 1 (at most ConcurrencyBound)
-	Depth        int           // links followed from a starting URL (0: the URLs only; -1: no bound but Max and the hosts)
-	Max          int           // pages in all, at most (0: no bound)
-	PerHost      int           // pages fetched at once from one host (0: no bound but Concurrency)
-	Delay        time.Duration // between the starts of two fetches from one host, in this process
-	Timeout      time.Duration // per attempt at a page (0: none)
-	Retries      int           // more attempts after a network error or a 5xx
-	Backoff      time.Duration // before the first retry; doubles for each next one
-	IgnoreRobots bool          // fetch what robots.txt disallows
-	AnyHost      bool          // follow links (and redirects) to any host, not only the starting URLs' hosts
+	Concurrency int           // pages fetched at once, at least 1 (at most ConcurrencyBound)
+	Depth       int           // links followed from a starting URL (0: the URLs only; -1: no bound but Max and the hosts)
+	Max         int           // pages in all, at most (0: no bound)
+	PerHost     int           // pages fetched at once from one host (0: no bound but Concurrency)
+	Delay       time.Duration // between the starts of two fetches from one host, in this process (robots.txt's Crawl-delay if longer, up to 30 s)
+	Timeout     time.Duration // per attempt at a page (0: none)
+	Retries     int           // more attempts after a network error or a 5xx
+	Backoff     time.Duration // before the first retry; doubles for each next one
+	// MaxRetryAfter bounds the Retry-After of a 429 or 503 answer that
+	// the crawl waits for before its next attempt (0: one minute); a page
+	// asking more fails with its status.
+	MaxRetryAfter time.Duration
+	IgnoreRobots  bool // fetch what robots.txt disallows
+	AnyHost       bool // follow links (and redirects) to any host, not only the starting URLs' hosts
 
 	// Allow and Deny filter the links followed and the redirects taken,
 	// on the URL's text, normalized (colly's URLFilters and
@@ -113,6 +117,16 @@ func (c *Config) maxLinks() int {
 	return c.MaxLinks
 }
 
+// DefaultMaxRetryAfter is MaxRetryAfter when the Config leaves it 0.
+const DefaultMaxRetryAfter = time.Minute
+
+func (c *Config) maxRetryAfter() time.Duration {
+	if c.MaxRetryAfter == 0 {
+		return DefaultMaxRetryAfter
+	}
+	return c.MaxRetryAfter
+}
+
 func (c *Config) userAgent() string {
 	if c.UserAgent == "" {
 		return UserAgent
@@ -151,6 +165,7 @@ func (c *Config) Validate() error {
 		{"timeout", c.Timeout, c.Timeout < 0},
 		{"retries", c.Retries, c.Retries < 0},
 		{"backoff", c.Backoff, c.Backoff < 0},
+		{"max-retry-after", c.MaxRetryAfter, c.MaxRetryAfter < 0},
 		{"max-body", c.MaxBody, c.MaxBody < 0},
 		{"max-links", c.MaxLinks, c.MaxLinks < 0},
 	} {

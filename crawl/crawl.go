@@ -372,7 +372,7 @@ func (v *visit) run(ctx context.Context) {
 			}
 		}()
 	}
-	if err := c.waitTurn(ctx, u.Host); err != nil {
+	if err := c.waitTurn(ctx, u); err != nil {
 		return
 	}
 	page, links := c.fetch(ctx, e, u)
@@ -462,18 +462,20 @@ func (c *crawler) follow(links []*url.URL, texts []string, from Entry) []Entry {
 	return found
 }
 
-// waitTurn waits until a fetch from host may start under Delay, and books
-// the next turn.
-func (c *crawler) waitTurn(ctx context.Context, host string) error {
-	if c.cfg.Delay <= 0 {
+// waitTurn waits until a fetch from u's host may start under Delay, or
+// the Crawl-delay of its robots.txt if longer, and books the next turn.
+func (c *crawler) waitTurn(ctx context.Context, u *url.URL) error {
+	host := u.Host
+	delay := max(c.cfg.Delay, c.crawlDelay(u))
+	if delay <= 0 {
 		return nil
 	}
 	now := corio.Now(ctx)
 	turn := c.nextStart[host]
 	if !turn.After(now) {
-		c.nextStart[host] = now.Add(c.cfg.Delay)
+		c.nextStart[host] = now.Add(delay)
 		return nil
 	}
-	c.nextStart[host] = turn.Add(c.cfg.Delay)
+	c.nextStart[host] = turn.Add(delay)
 	return corio.Sleep(ctx, turn.Sub(now))
 }

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,15 +52,21 @@ func (c *crawler) fetch(ctx context.Context, e Entry, u *url.URL) (Page, []*url.
 			page.ContentType = a.header.Get("Content-Type")
 		}
 		page.setError(err)
-		// Retried: a 5xx, and a network error, before the response or
-		// in its body; not a 4xx, nor a redirect the crawl does not
-		// follow, which another try would not change.
-		failed := a.status >= 500 || err != nil && a.status < 400 && !errors.Is(err, errNotFollowed) && !isCertificateError(err)
+		// Retried: a 5xx, a 429, and a network error, before the
+		// response or in its body; not another 4xx, nor a redirect the
+		// crawl does not follow, which another try would not change.
+		failed := a.status >= 500 || a.status == http.StatusTooManyRequests ||
+			err != nil && a.status < 400 && !errors.Is(err, errNotFollowed) && !isCertificateError(err)
 		retry := failed && n < c.cfg.Retries && ctx.Err() == nil
 		if !retry {
 			break
 		}
-		if corio.Sleep(ctx, c.cfg.Backoff<<n) != nil {
+		wait, ok := c.retryWait(a, n, corio.Now(ctx))
+		if !ok {
+			page.setError(fmt.Errorf("%w (Retry-After %v, over the %v bound: not waited for)", err, wait, c.cfg.maxRetryAfter()))
+			break
+		}
+		if corio.Sleep(ctx, wait) != nil {
 			break
 		}
 	}
@@ -74,6 +81,30 @@ func (c *crawler) fetch(ctx context.Context, e Entry, u *url.URL) (Page, []*url.
 		c.runRules(ctx, &page, a.doc)
 	}
 	return page, a.links
+}
+
+// retryWait is the wait before attempt n+1 at a page: the Retry-After
+// of a 429 or 503 answer (seconds or a date), if it gives one, else the
+// doubling backoff. A Retry-After over MaxRetryAfter is not waited for
+// (false).
+func (c *crawler) retryWait(a attempt, n int, now time.Time) (time.Duration, bool) {
+	backoff := c.cfg.Backoff << n
+	if a.status != http.StatusTooManyRequests && a.status != http.StatusServiceUnavailable {
+		return backoff, true
+	}
+	v := strings.TrimSpace(a.header.Get("Retry-After"))
+	if v == "" {
+		return backoff, true
+	}
+	var wait time.Duration
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
+		wait = time.Duration(min(secs, 1<<32)) * time.Second
+	} else if at, err := http.ParseTime(v); err == nil {
+		wait = max(0, at.Sub(now))
+	} else {
+		return backoff, true // unreadable: as if absent
+	}
+	return wait, wait <= c.cfg.maxRetryAfter()
 }
 
 // An attempt is what one try at a page got.

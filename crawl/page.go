@@ -2,9 +2,9 @@ package crawl
 
 import (
 	"errors"
-	"time"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/corio-go/corio/chttp"
 )

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/temoto/robotstxt"
 
@@ -51,6 +52,25 @@ func (r *robotsRules) allow(u *url.URL) bool {
 	// TestAgent, not FindGroup's Test: the status's verdict (allow all,
 	// disallow all) is kept outside the groups.
 	return r.data.TestAgent(path, r.agent)
+}
+
+// maxCrawlDelay bounds the Crawl-delay a robots.txt may ask for: a site
+// asking more is fetched at this pace.
+const maxCrawlDelay = 30 * time.Second
+
+// crawlDelay is the Crawl-delay robots.txt of u's origin asks of the
+// crawler (0: none, or robots.txt is ignored or not read yet), within
+// maxCrawlDelay.
+func (c *crawler) crawlDelay(u *url.URL) time.Duration {
+	r := c.robots[origin(u)]
+	if c.cfg.IgnoreRobots || r == nil || !r.ready.IsSet() || r.data == nil {
+		return 0
+	}
+	g := r.data.FindGroup(r.agent)
+	if g == nil {
+		return 0
+	}
+	return min(g.CrawlDelay, maxCrawlDelay)
 }
 
 // origin is the scheme and host of u: what one robots.txt covers.

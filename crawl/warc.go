@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	gowarc "github.com/nlnwa/gowarc/v3"
 
@@ -96,27 +97,38 @@ func (w *WARC) Files() []string { return w.names.used() }
 
 // Close ends the archive's last file. It blocks on the file system: call
 // it through corio.Blocking from a task.
-func (w *WARC) Close() error { return w.w.Close() }
+func (w *WARC) Close() error {
+	gowarcMu.Lock()
+	defer gowarcMu.Unlock()
+	return w.w.Close()
+}
+
+// gowarcMu serializes every use of gowarc in the process: each of its
+// record builders and readers sets a global of github.com/google/uuid
+// (EnableRandPool) without a lock, a data race between two goroutines
+// building records at once (the writer's own builds each file's
+// warcinfo). Held, the writes of all WARCs go one at a time, which their
+// one file each makes them do anyway.
+var gowarcMu sync.Mutex
 
 // write writes a page's exchanges, each as a response record and a
-// request record, off the hub. truncated says the crawl stopped reading
-// the page's body at its bound.
+// request record, off the hub: the records are built there too (their
+// digests are the CPU of the write). truncated says the crawl stopped
+// reading the page's body at its bound.
 func (w *WARC) write(ctx context.Context, exchanges []*chttp.Exchange, truncated bool) error {
 	if len(exchanges) == 0 {
 		return nil
 	}
-	records := make([][2]gowarc.WarcRecord, 0, len(exchanges))
-	for _, ex := range exchanges {
-		resp, req, err := warcRecords(ex, truncated)
-		if err != nil {
-			return fmt.Errorf("warc: %s: %w", ex.URL, err)
-		}
-		records = append(records, [2]gowarc.WarcRecord{resp, req})
-	}
 	_, err := corio.Blocking(ctx, func(context.Context) (struct{}, error) {
+		gowarcMu.Lock()
+		defer gowarcMu.Unlock()
 		var errs []error
-		for _, pair := range records {
-			for _, r := range w.w.Write(pair[0], pair[1]) {
+		for _, ex := range exchanges {
+			resp, req, err := warcRecords(ex, truncated)
+			if err != nil {
+				return struct{}{}, fmt.Errorf("warc: %s: %w", ex.URL, err)
+			}
+			for _, r := range w.w.Write(resp, req) {
 				if r.Err != nil {
 					errs = append(errs, fmt.Errorf("warc: writing %s: %w", r.FileName, r.Err))
 				}

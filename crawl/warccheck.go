@@ -41,6 +41,8 @@ func CheckWARC(name string, cut bool) (WARCCheck, error) {
 		return ck, err
 	}
 	ck.Size = st.Size()
+	gowarcMu.Lock() // see gowarcMu
+	defer gowarcMu.Unlock()
 	r, err := gowarc.NewWarcFileReader(name, 0, gowarc.WithBlockErrorPolicy(gowarc.ErrFail), gowarc.WithSpecViolationPolicy(gowarc.ErrFail), gowarc.WithSyntaxErrorPolicy(gowarc.ErrFail))
 	if err != nil {
 		return ck, err
