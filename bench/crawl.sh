@@ -20,12 +20,16 @@
 # With BASE=path/to/an/older/corio, it runs as a third client, corio-base,
 # for a before/after comparison. With KEEP=1, corio also runs keeping what
 # it fetches: corio-warc (--warc, gzip) and corio-mirror (-o DIR), each
-# file written off the hub, to compare with the plain crawl.
+# file written off the hub, to compare with the plain crawl; their files
+# go to KEEPDIR (default: the run's temporary directory; /dev/shm takes the
+# disk out of the measure).
 set -euo pipefail
 cd "$(dirname "$0")"
 . ./lib.sh
 runs=${1:-5}
 build_servers netcrawl
+keep=$(mktemp -d "${KEEPDIR:-$bin}/keep.XXXXXX")
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$bin" "$keep"' EXIT
 
 # site PAGES LATENCY PORT: starts the site on CPU 1, waits until it answers.
 site() {
@@ -45,10 +49,10 @@ client() {
   case $1 in
     corio) taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
               "$bin/corio" crawl -c 100 --per-host 0 --ignore-robots -i "$2" > "$out" ;;
-    corio-warc) rm -f "$bin"/keep*.warc.gz; taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
-              "$bin/corio" crawl -c 100 --per-host 0 --ignore-robots --warc "$bin/keep.warc.gz" -i "$2" > "$out" 2>/dev/null ;;
-    corio-mirror) rm -rf "$bin/mirror"; taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
-              "$bin/corio" crawl -c 100 --per-host 0 --ignore-robots -o "$bin/mirror" -i "$2" > "$out" ;;
+    corio-warc) rm -f "$keep"/keep*.warc.gz; taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
+              "$bin/corio" crawl -c 100 --per-host 0 --ignore-robots --warc "$keep/keep.warc.gz" -i "$2" > "$out" 2>/dev/null ;;
+    corio-mirror) rm -rf "$keep/mirror"; taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
+              "$bin/corio" crawl -c 100 --per-host 0 --ignore-robots -o "$keep/mirror" -i "$2" > "$out" ;;
     corio-base) taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \
               "$BASE" crawl -c 100 --per-host 0 --ignore-robots -i "$2" > "$out" ;;
     net)   taskset -c 0 /usr/bin/time -o "$tm" -f '%U %S %M' \

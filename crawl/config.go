@@ -53,6 +53,13 @@ type Config struct {
 	// page at once: another attempt would not change it.
 	Insecure bool
 
+	// Requisites also fetches what each HTML page needs to be displayed
+	// (wget's --page-requisites): its images, style sheets, scripts,
+	// icons and media, at most 100 per page, on the hosts and through the
+	// filters links are, and even from the pages at Depth, whose links are
+	// not followed.
+	Requisites bool
+
 	// Bounds on what one page may cost. A page cut at one is reported
 	// (Page.Truncated), keeps what was read and the links found, and
 	// counts as fetched.

@@ -345,7 +345,7 @@ func (v *visit) run(ctx context.Context) {
 	if err != nil { // from a frontier shared with others: report, do not trust
 		page := Page{URL: e.URL, Depth: e.Depth, Referrer: e.Referrer, Time: corio.Now(ctx)}
 		page.setError(fmt.Errorf("not a URL: %w", err))
-		c.report(ctx, v, &page, nil)
+		c.report(ctx, v, &page, nil, nil)
 		return
 	}
 	if !c.cfg.IgnoreRobots && !c.allowed(ctx, u) {
@@ -375,16 +375,16 @@ func (v *visit) run(ctx context.Context) {
 	if err := c.waitTurn(ctx, u); err != nil {
 		return
 	}
-	page, links := c.fetch(ctx, e, u)
+	page, links, requisites := c.fetch(ctx, e, u)
 	if ctx.Err() != nil {
 		return // stopped with the crawl: not a page's outcome
 	}
-	c.report(ctx, v, &page, links)
+	c.report(ctx, v, &page, links, requisites)
 }
 
 // report counts a page, calls the callbacks, and gives the frontier its
 // outcome with the links to follow.
-func (c *crawler) report(ctx context.Context, v *visit, page *Page, links []*url.URL) {
+func (c *crawler) report(ctx context.Context, v *visit, page *Page, links, requisites []*url.URL) {
 	e := v.e
 	c.reporting++
 	defer func() { c.reporting--; c.work.Set() }()
@@ -402,6 +402,7 @@ func (c *crawler) report(ctx context.Context, v *visit, page *Page, links []*url
 		c.sum.Truncated++
 	}
 	found := c.follow(links, page.Links, e) // before the callback, which may change page.Links
+	found = append(found, c.follow(requisites, nil, e)...)
 	ok := page.OK()                         // as fetched: what the callback changes in the page does not count
 	if c.onPage != nil && !c.callOnPage(ctx, page) {
 		ok = false // the page callback panicked: the page failed
@@ -442,14 +443,19 @@ func (c *crawler) done(ctx context.Context, e Entry, o Outcome, found []Entry) {
 // follow returns the links of from's page the crawl follows, one level
 // deeper: on its hosts (unless AnyHost), through the URL filters, and not
 // disallowed by a robots.txt known already. texts are the links' texts,
-// in order.
+// in order (nil: made here).
 func (c *crawler) follow(links []*url.URL, texts []string, from Entry) []Entry {
 	var found []Entry
 	for i, l := range links {
 		if !c.cfg.AnyHost && !c.hosts[l.Host] {
 			continue
 		}
-		s := texts[i]
+		var s string
+		if texts != nil {
+			s = texts[i]
+		} else {
+			s = l.String()
+		}
 		if !c.cfg.followed(s) {
 			continue
 		}

@@ -64,7 +64,7 @@ func crawlSiteWith(t *testing.T, site demosite.Site, cfg crawl.Config, onPage fu
 
 // serveSite serves site on a loopback listener of the hub of ctx until
 // stop, and returns its base URL.
-func serveSite(ctx context.Context, t *testing.T, site demosite.Site) (base string, stop func()) {
+func serveSite(ctx context.Context, t testing.TB, site demosite.Site) (base string, stop func()) {
 	t.Helper()
 	l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {

@@ -28,7 +28,7 @@ const maxRecordedHeader = 1 << 20
 // fetch gets a page, retrying after network errors and 5xx answers, and
 // returns it with the links of its body if it is HTML and its depth is
 // below Depth. The OnHTML rules have been run on it.
-func (c *crawler) fetch(ctx context.Context, e Entry, u *url.URL) (Page, []*url.URL) {
+func (c *crawler) fetch(ctx context.Context, e Entry, u *url.URL) (Page, []*url.URL, []*url.URL) {
 	start := corio.Now(ctx)
 	page := Page{URL: e.URL, Depth: e.Depth, Referrer: e.Referrer, Time: start}
 	var rec *chttp.Recorder
@@ -41,7 +41,7 @@ func (c *crawler) fetch(ctx context.Context, e Entry, u *url.URL) (Page, []*url.
 	var a attempt
 	for n := 0; ; n++ {
 		var err error
-		a, err = c.get(getCtx, u, c.cfg.follows(e.Depth))
+		a, err = c.get(getCtx, u, linkWants{links: c.cfg.follows(e.Depth), requisites: c.cfg.Requisites, max: c.cfg.maxLinks()})
 		page.Status, page.Bytes, page.Truncated = a.status, a.n, a.cut
 		page.Header, page.Body = a.header, a.body
 		page.Final = ""
@@ -80,7 +80,7 @@ func (c *crawler) fetch(ctx context.Context, e Entry, u *url.URL) (Page, []*url.
 	if a.doc != nil {
 		c.runRules(ctx, &page, a.doc)
 	}
-	return page, a.links
+	return page, a.links, a.requisites
 }
 
 // retryWait is the wait before attempt n+1 at a page: the Retry-After
@@ -115,13 +115,16 @@ type attempt struct {
 	body   []byte     // if kept
 	doc    *html.Node // if parsed, for OnHTML
 	links  []*url.URL
-	cut    string // what of the page was cut at the crawl's bounds ("": nothing)
+	// requisites are what the page needs to be displayed (images, style
+	// sheets, scripts), if Config.Requisites.
+	requisites []*url.URL
+	cut        string // what of the page was cut at the crawl's bounds ("": nothing)
 	final  string // the URL the response came from, after redirects
 }
 
 // get makes one attempt at a page: its status, header, body (counted,
-// kept if asked) and, if wanted, its links.
-func (c *crawler) get(ctx context.Context, u *url.URL, wantLinks bool) (a attempt, err error) {
+// kept if asked) and, as wanted, its links and requisites.
+func (c *crawler) get(ctx context.Context, u *url.URL, want linkWants) (a attempt, err error) {
 	if c.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = corio.WithTimeout(ctx, c.cfg.Timeout)
@@ -150,16 +153,16 @@ func (c *crawler) get(ctx context.Context, u *url.URL, wantLinks bool) (a attemp
 		a.body, err = io.ReadAll(body)
 		a.n = body.n
 		if isPage && len(c.rules) > 0 {
-			a.doc, a.links, linksCut = parseHTML(resp.Request.URL, a.body, wantLinks, c.cfg.maxLinks())
-		} else if isPage && wantLinks {
-			a.links, linksCut = extractLinks(resp.Request.URL, bytes.NewReader(a.body), c.cfg.maxLinks())
+			a.doc, a.links, a.requisites, linksCut = parseHTML(resp.Request.URL, a.body, want)
+		} else if isPage && (want.links || want.requisites) {
+			a.links, a.requisites, linksCut = extractLinks(resp.Request.URL, bytes.NewReader(a.body), want)
 		}
 		if !c.keepsBody() {
 			a.body = nil
 		}
 	default:
-		if wantLinks && isPage {
-			a.links, linksCut = extractLinks(resp.Request.URL, body, c.cfg.maxLinks())
+		if isPage && (want.links || want.requisites) {
+			a.links, a.requisites, linksCut = extractLinks(resp.Request.URL, body, want)
 		}
 		_, err = io.Copy(io.Discard, body)
 		a.n = body.n

@@ -70,6 +70,44 @@ func TestExtractLinksBoundsATag(t *testing.T) {
 // extractLinksAll is extractLinks with the crawl's default bound, which
 // these documents are far below.
 func extractLinksAll(base *url.URL, doc string) []*url.URL {
-	links, _ := extractLinks(base, strings.NewReader(doc), DefaultMaxLinks)
+	links, _, _ := extractLinks(base, strings.NewReader(doc), linkWants{links: true, max: DefaultMaxLinks})
 	return links
+}
+
+// Requisites are what a browser fetches to show the page, each once, in
+// order; links are not requisites, nor requisites links.
+func TestExtractRequisites(t *testing.T) {
+	base, _ := url.Parse("http://a.com/dir/page")
+	doc := `<html><head><link rel="stylesheet" href="s.css"><link rel="alternate" href="/feed"><link rel="shortcut icon" href="/favicon.ico">
+<script src="/js/app.js"></script><script>inline()</script></head><body>
+<a href="/next">next</a><img src="i.png"><img src="i.png"><img alt="none">
+<video src="/v.mp4" poster="/p.jpg"></video><input type="image" src="/b.gif"><input type="text" src="/no.gif">
+<img src="data:image/png;base64,xx"><img src="mailto:x@y"></body></html>`
+	for _, tc := range []struct {
+		want  linkWants
+		links string
+		reqs  string
+	}{
+		{linkWants{links: true, max: 10}, "http://a.com/next", ""},
+		{linkWants{requisites: true, max: 10}, "", "http://a.com/dir/s.css http://a.com/favicon.ico http://a.com/js/app.js http://a.com/dir/i.png http://a.com/v.mp4 http://a.com/p.jpg http://a.com/b.gif"},
+	} {
+		links, reqs, _ := extractLinks(base, strings.NewReader(doc), tc.want)
+		_, treeLinks, treeReqs, _ := parseHTML(base, []byte(doc), tc.want)
+		for _, got := range [][2][]*url.URL{{links, reqs}, {treeLinks, treeReqs}} {
+			if s := joinURLs(got[0]); s != tc.links {
+				t.Errorf("%+v: links %q, want %q", tc.want, s, tc.links)
+			}
+			if s := joinURLs(got[1]); s != tc.reqs {
+				t.Errorf("%+v: requisites %q, want %q", tc.want, s, tc.reqs)
+			}
+		}
+	}
+}
+
+func joinURLs(us []*url.URL) string {
+	var s []string
+	for _, u := range us {
+		s = append(s, u.String())
+	}
+	return strings.Join(s, " ")
 }

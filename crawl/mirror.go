@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/corio-go/corio"
 )
@@ -42,6 +43,9 @@ var ErrMirrorConflict = errors.New("mirror: the page's file is another page's")
 // written outside it, whatever the URLs.
 type Mirror struct {
 	root *os.Root
+
+	mu   sync.Mutex      // guards dirs: saves run on many goroutines
+	dirs map[string]bool // directories known to exist: not looked up again
 }
 
 // OpenMirror returns a Mirror saving under dir, which it creates if
@@ -54,7 +58,7 @@ func OpenMirror(dir string) (*Mirror, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mirror: %w", err)
 	}
-	return &Mirror{root: root}, nil
+	return &Mirror{root: root, dirs: map[string]bool{}}, nil
 }
 
 // Close lets the directory go.
@@ -125,8 +129,16 @@ func (m *Mirror) save(ctx context.Context, u *url.URL, body []byte) error {
 // page of "/a" saved before "/a/b" needs a directory "a").
 func (m *Mirror) write(name string, body []byte) error {
 	dir := path.Dir(name)
-	if err := m.mkdirAll(dir); err != nil {
-		return fmt.Errorf("mirror: %w", err)
+	m.mu.Lock()
+	known := m.dirs[dir]
+	m.mu.Unlock()
+	if !known {
+		if err := m.mkdirAll(dir); err != nil {
+			return fmt.Errorf("mirror: %w", err)
+		}
+		m.mu.Lock()
+		m.dirs[dir] = true
+		m.mu.Unlock()
 	}
 	if st, err := m.root.Lstat(name); err == nil && st.IsDir() {
 		index := path.Join(name, "index.html") // "/a" after "/a/b"

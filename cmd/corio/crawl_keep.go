@@ -19,11 +19,14 @@ type keepFlags struct {
 	warc        string
 	warcMaxSize int64
 	mirror      string
+	requisites  bool
 }
 
 func (k *keepFlags) flags(fs *flag.FlagSet) {
 	fs.StringVar(&k.warc, "warc", "", "archive every request and response in the WARC `FILE` (gzip per record if it ends in .gz; a file of that name is kept, the archive then goes to FILE-00001 and on)")
 	fs.StringVar(&k.mirror, "o", "", "save the pages under `DIR`, laid out as wget --mirror does (DIR/HOST/PATH, index.html for a directory)")
+	fs.BoolVar(&k.requisites, "page-requisites", false, "also fetch what each page needs to be displayed: images, style sheets, scripts, icons (at most 100 a page; from the pages at --depth too), as wget's -p")
+	fs.BoolVar(&k.requisites, "p", false, "short for --page-requisites")
 	fs.Func("warc-max-size", "start a new WARC file once one holds this `SIZE` (bytes, or with K, M, G), as wget's --warc-max-size", func(v string) error {
 		n, err := parseSize(v)
 		k.warcMaxSize = n
@@ -47,6 +50,7 @@ func (k *keepFlags) any() bool { return k.warc != "" || k.mirror != "" }
 // open makes what cfg keeps, on a goroutine of its own (the file system
 // blocks); close ends it.
 func (k *keepFlags) open(ctx context.Context, cfg *crawl.Config) error {
+	cfg.Requisites = k.requisites
 	if k.mirror != "" {
 		m, err := corio.Blocking(ctx, func(context.Context) (*crawl.Mirror, error) { return crawl.OpenMirror(k.mirror) })
 		if err != nil {

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"io"
 	"io/fs"
+	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -78,6 +83,60 @@ func TestCrawlMirrorIsWgetsTree(t *testing.T) {
 				if _, ok := want[name]; !ok {
 					t.Errorf("%s: corio crawl -o saved it, wget did not", name)
 				}
+			}
+		})
+	}
+}
+
+// --page-requisites fetches what wget -p fetches: each page's images,
+// style sheets and scripts, those of the pages at the last level too,
+// and lays them out as wget does.
+func TestCrawlPageRequisitesAsWget(t *testing.T) {
+	wget := requireWget(t)
+	site := map[string]string{
+		"/":            `<html><head><link rel="stylesheet" href="/css/site.css"></head><body><img src="logo.png"><a href="/a.html">a</a></body></html>`,
+		"/a.html":      `<html><body><script src="/js/a.js"></script><a href="/deep.html">deeper</a><img src="/img/a.jpg"></body></html>`,
+		"/deep.html":   `<html><body><img src="/img/deep.jpg"><a href="/deeper.html">x</a></body></html>`,
+		"/deeper.html": `<p>the end</p>`,
+	}
+	assets := map[string]string{"/css/site.css": "body{}", "/logo.png": "PNG", "/js/a.js": "a()", "/img/a.jpg": "JPG-a", "/img/deep.jpg": "JPG-deep"}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if page, ok := site[r.URL.Path]; ok {
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, page)
+		} else if a, ok := assets[r.URL.Path]; ok {
+			w.Header().Set("Content-Type", "application/octet-stream")
+			io.WriteString(w, a)
+		} else {
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for _, tc := range []struct {
+		name        string
+		wget, corio []string
+		saved       int // files wget saves
+	}{
+		// The level-1 page's script and image, not the level-2 page's.
+		{"depth 1", []string{"-r", "-l", "1", "-p"}, []string{"--depth", "1", "-p"}, 6},
+		{"mirror", []string{"--mirror", "-p"}, []string{"--depth", "-1", "--page-requisites"}, 9},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ours, theirs := t.TempDir(), t.TempDir()
+			if out, errs, err := crawlCLI("", append(tc.corio, "-o", ours, srv.URL+"/")...); err != nil {
+				t.Fatalf("corio crawl: %v\n%s%s", err, out, errs)
+			}
+			cmd := exec.Command(wget, append(tc.wget, "--no-verbose", "--directory-prefix", theirs, srv.URL+"/")...)
+			if out, err := cmd.CombinedOutput(); err != nil && !strings.Contains(string(out), "ERROR 404") {
+				t.Fatalf("wget: %v\n%s", err, out)
+			}
+			got, want := tree(t, ours), tree(t, theirs)
+			if len(want) != tc.saved || want[host+"/img/a.jpg"] != "JPG-a" {
+				t.Errorf("wget saved %q, want %d files with %s/img/a.jpg", slices.Sorted(maps.Keys(want)), tc.saved, host)
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("corio crawl -o saved %q\nwget saved %q", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
 			}
 		})
 	}
