@@ -23,7 +23,7 @@ func (c *crawler) keep(ctx context.Context, page *Page) error {
 		if err != nil {
 			return err
 		}
-		if err := c.cfg.Mirror.save(ctx, u, page.Body); errors.Is(err, ErrMirrorConflict) {
+		if err := c.cfg.Mirror.save(ctx, u, page.Final, isHTML(page.ContentType), page.Body); errors.Is(err, ErrMirrorConflict) {
 			page.setError(err) // the page's own: the crawl goes on
 		} else if err != nil {
 			return err
@@ -41,7 +41,7 @@ func (c *crawler) keepRobots(ctx context.Context, u *url.URL, exchanges []*chttp
 		err = c.cfg.WARC.write(ctx, exchanges, false)
 	}
 	if err == nil && c.cfg.Mirror != nil && status < 400 {
-		err = c.cfg.Mirror.save(ctx, u, body)
+		err = c.cfg.Mirror.save(ctx, u, "", false, body)
 	}
 	if err != nil && ctx.Err() == nil {
 		c.fail(fmt.Errorf("crawl: %s: %w", u, err))

@@ -44,8 +44,10 @@ var ErrMirrorConflict = errors.New("mirror: the page's file is another page's")
 type Mirror struct {
 	root *os.Root
 
-	mu   sync.Mutex      // guards dirs: saves run on many goroutines
-	dirs map[string]bool // directories known to exist: not looked up again
+	mu    sync.Mutex        // guards what follows: saves run on many goroutines
+	dirs  map[string]bool   // directories known to exist: not looked up again
+	files map[string]string // URL (normalized) → its file, for ConvertLinks
+	saved []savedPage       // in the order saved
 }
 
 // OpenMirror returns a Mirror saving under dir, which it creates if
@@ -58,7 +60,7 @@ func OpenMirror(dir string) (*Mirror, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mirror: %w", err)
 	}
-	return &Mirror{root: root, dirs: map[string]bool{}}, nil
+	return &Mirror{root: root, dirs: map[string]bool{}, files: map[string]string{}}, nil
 }
 
 // Close lets the directory go.
@@ -115,11 +117,16 @@ func fileSafe(s string) string {
 	return b.String()
 }
 
-// save writes body as the file of u, whole, off the hub.
-func (m *Mirror) save(ctx context.Context, u *url.URL, body []byte) error {
-	name := MirrorPath(u)
+// save writes body as the file of u, whole, off the hub. final is the
+// URL the page came from after redirects ("": u), which its links are
+// relative to.
+func (m *Mirror) save(ctx context.Context, u *url.URL, final string, isHTML bool, body []byte) error {
 	_, err := corio.Blocking(ctx, func(context.Context) (struct{}, error) {
-		return struct{}{}, m.write(name, body)
+		file, err := m.write(MirrorPath(u), body)
+		if err == nil {
+			m.remember(u, final, file, isHTML)
+		}
+		return struct{}{}, err
 	})
 	return err
 }
@@ -127,14 +134,14 @@ func (m *Mirror) save(ctx context.Context, u *url.URL, body []byte) error {
 // write writes a file under the root: to a temporary name, then renamed.
 // A file in the way of a directory moves into it, as its index.html (the
 // page of "/a" saved before "/a/b" needs a directory "a").
-func (m *Mirror) write(name string, body []byte) error {
+func (m *Mirror) write(name string, body []byte) (string, error) {
 	dir := path.Dir(name)
 	m.mu.Lock()
 	known := m.dirs[dir]
 	m.mu.Unlock()
 	if !known {
 		if err := m.mkdirAll(dir); err != nil {
-			return fmt.Errorf("mirror: %w", err)
+			return "", fmt.Errorf("mirror: %w", err)
 		}
 		m.mu.Lock()
 		m.dirs[dir] = true
@@ -143,19 +150,19 @@ func (m *Mirror) write(name string, body []byte) error {
 	if st, err := m.root.Lstat(name); err == nil && st.IsDir() {
 		index := path.Join(name, "index.html") // "/a" after "/a/b"
 		if _, err := m.root.Lstat(index); err == nil {
-			return fmt.Errorf("%w: %s is a directory, and its index.html is another page's", ErrMirrorConflict, name)
+			return "", fmt.Errorf("%w: %s is a directory, and its index.html is another page's", ErrMirrorConflict, name)
 		}
 		name = index
 	}
 	tmp := name + ".corio-part"
 	if err := m.root.WriteFile(tmp, body, 0o666); err != nil {
-		return fmt.Errorf("mirror: %w", err)
+		return "", fmt.Errorf("mirror: %w", err)
 	}
 	if err := m.root.Rename(tmp, name); err != nil {
 		m.root.Remove(tmp)
-		return fmt.Errorf("mirror: %w", err)
+		return "", fmt.Errorf("mirror: %w", err)
 	}
-	return nil
+	return name, nil
 }
 
 // mkdirAll makes dir and its parents; a file where a directory must be

@@ -20,6 +20,7 @@ type keepFlags struct {
 	warcMaxSize int64
 	mirror      string
 	requisites  bool
+	convert     bool
 }
 
 func (k *keepFlags) flags(fs *flag.FlagSet) {
@@ -27,6 +28,8 @@ func (k *keepFlags) flags(fs *flag.FlagSet) {
 	fs.StringVar(&k.mirror, "o", "", "save the pages under `DIR`, laid out as wget --mirror does (DIR/HOST/PATH, index.html for a directory)")
 	fs.BoolVar(&k.requisites, "page-requisites", false, "also fetch what each page needs to be displayed: images, style sheets, scripts, icons (at most 100 a page; from the pages at --depth too), as wget's -p")
 	fs.BoolVar(&k.requisites, "p", false, "short for --page-requisites")
+	fs.BoolVar(&k.convert, "convert-links", false, "once the crawl ends, rewrite the links of the pages saved with -o for reading offline, as wget's -k")
+	fs.BoolVar(&k.convert, "k", false, "short for --convert-links")
 	fs.Func("warc-max-size", "start a new WARC file once one holds this `SIZE` (bytes, or with K, M, G), as wget's --warc-max-size", func(v string) error {
 		n, err := parseSize(v)
 		k.warcMaxSize = n
@@ -38,6 +41,8 @@ func (k *keepFlags) check(compare bool) error {
 	switch {
 	case k.warcMaxSize > 0 && k.warc == "":
 		return errors.New("--warc-max-size is for --warc: give the WARC file")
+	case k.convert && k.mirror == "":
+		return errors.New("--convert-links rewrites the pages saved with -o: give -o DIR")
 	case compare && k.any():
 		return errors.New("--compare crawls twice: leave it out to keep one crawl's pages")
 	}
@@ -75,7 +80,16 @@ func (k *keepFlags) open(ctx context.Context, cfg *crawl.Config) error {
 // Not with ctx, which may have ended (Ctrl-C): what was written is kept.
 func (k *keepFlags) close(ctx context.Context, stderr io.Writer, cfg *crawl.Config) error {
 	if cfg.Mirror != nil {
-		cfg.Mirror.Close()
+		_, err := corio.Blocking(context.WithoutCancel(ctx), func(context.Context) (struct{}, error) {
+			var err error
+			if k.convert {
+				err = cfg.Mirror.ConvertLinks()
+			}
+			return struct{}{}, errors.Join(err, cfg.Mirror.Close())
+		})
+		if err != nil {
+			return fmt.Errorf("crawl: %w", err)
+		}
 	}
 	if cfg.WARC == nil {
 		return nil

@@ -141,3 +141,56 @@ func TestCrawlPageRequisitesAsWget(t *testing.T) {
 		})
 	}
 }
+
+// --convert-links rewrites the saved pages' links as wget -k does: the
+// same bytes in every file.
+func TestCrawlConvertLinksAsWget(t *testing.T) {
+	wget := requireWget(t)
+	pages := map[string]string{
+		"/":           `<a href="/a">a</a> <a href=/x/>x</a> <A HREF='/q?p=1&amp;r=2'>q</a> <a href="/sp%20ace">s</a> <a href="/old">old</a> <a href="/a#frag">f</a> <a href="http://other.invalid/z">o</a> <a href="/missing">m</a> <img src="img.png"> <a href="mailto:x@y">mail</a> <a href="#top">top</a>`,
+		"/a":          `<a href="/">home</a> <a href="a">self</a> <a href="../x/">x</a>`,
+		"/x/":         `<a href="../a">a</a><a href="sub/deep">deep</a>`,
+		"/x/sub/deep": `<a href="../../q?p=1&r=2">q</a> <a href="../">up</a>`,
+		"/q?p=1&r=2":  `<a href="/">home</a>`,
+		"/sp%20ace":   `space`,
+		"/new":        `<a href="a">a from new</a>`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/old":
+			http.Redirect(w, r, "/new", http.StatusMovedPermanently)
+		case r.URL.Path == "/img.png":
+			w.Header().Set("Content-Type", "image/png")
+			io.WriteString(w, "PNG")
+		case pages[r.URL.RequestURI()] != "":
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, pages[r.URL.RequestURI()])
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	ours, theirs := t.TempDir(), t.TempDir()
+	if out, errs, err := crawlCLI("", "--depth", "-1", "-p", "-k", "-o", ours, srv.URL+"/"); err != nil && !strings.Contains(err.Error(), "failed") {
+		t.Fatalf("corio crawl: %v\n%s%s", err, out, errs)
+	}
+	cmd := exec.Command(wget, "--mirror", "-p", "-k", "--no-verbose", "--directory-prefix", theirs, srv.URL+"/")
+	if out, err := cmd.CombinedOutput(); err != nil && !strings.Contains(string(out), "ERROR 404") {
+		t.Fatalf("wget: %v\n%s", err, out)
+	}
+	got, want := tree(t, ours), tree(t, theirs)
+	t.Logf("%d files; index.html: %s", len(want), want[strings.TrimPrefix(srv.URL, "http://")+"/index.html"])
+	if len(want) != 8 {
+		t.Errorf("wget saved %d files, want 8: %q", len(want), slices.Sorted(maps.Keys(want)))
+	}
+	for name, content := range want {
+		if got[name] != content {
+			t.Errorf("%s:\n got %q\nwant %q", name, got[name], content)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s: corio crawl saved it, wget did not", name)
+		}
+	}
+}
