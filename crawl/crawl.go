@@ -403,7 +403,7 @@ func (c *crawler) report(ctx context.Context, v *visit, page *Page, links, requi
 	}
 	found := c.follow(links, page.Links, e) // before the callback, which may change page.Links
 	found = append(found, c.follow(requisites, nil, e)...)
-	ok := page.OK()                         // as fetched: what the callback changes in the page does not count
+	ok := page.OK() // as fetched: what the callback changes in the page does not count
 	if c.onPage != nil && !c.callOnPage(ctx, page) {
 		ok = false // the page callback panicked: the page failed
 	}

@@ -119,7 +119,7 @@ type attempt struct {
 	// sheets, scripts), if Config.Requisites.
 	requisites []*url.URL
 	cut        string // what of the page was cut at the crawl's bounds ("": nothing)
-	final  string // the URL the response came from, after redirects
+	final      string // the URL the response came from, after redirects
 }
 
 // get makes one attempt at a page: its status, header, body (counted,
