@@ -53,6 +53,13 @@ type Config struct {
 	// page at once: another attempt would not change it.
 	Insecure bool
 
+	// Sitemaps adds to the starting URLs the pages the sitemaps of their
+	// sites list (sitemaps.org): those robots.txt names, else
+	// /sitemap.xml; gzip-compressed or not; an index's sitemaps one level
+	// down; at most 100 files of 50,000 URLs. Only pages on the starting
+	// URLs' hosts (unless AnyHost) and through the URL filters are taken.
+	Sitemaps bool
+
 	// Requisites also fetches what each HTML page needs to be displayed
 	// (wget's --page-requisites): its images, style sheets, scripts,
 	// icons and media, at most 100 per page, on the hosts and through the

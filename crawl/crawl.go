@@ -75,6 +75,9 @@ func Crawl(ctx context.Context, cfg Config, seeds []string, onPage func(ctx cont
 		entries = append(entries, Entry{URL: key})
 	}
 	c := newCrawler(cfg, onPage)
+	if cfg.Sitemaps {
+		entries = append(entries, c.sitemapEntries(ctx, entries)...)
+	}
 	hosts, admitted, err := c.front.Open(ctx, cfg.settings(), entries)
 	if err != nil {
 		return Summary{}, fmt.Errorf("crawl: %w", err)
@@ -227,7 +230,9 @@ func (c *crawler) countDisallowed(u string) {
 func (c *crawler) fail(err error) {
 	if c.err == nil {
 		c.err = err
-		c.cancel()
+		if c.cancel != nil { // nil before the crawl runs (reading sitemaps)
+			c.cancel()
+		}
 	}
 }
 

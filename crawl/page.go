@@ -58,6 +58,11 @@ type Summary struct {
 	Disallowed int     `json:"disallowed"` // URLs found that robots.txt kept the crawler from, each once
 	Truncated  int     `json:"truncated"`  // pages cut at the crawl's bounds (counted in OK or Failed too)
 	Panics     int     `json:"panics"`     // pages failed by a panic in a callback (counted in Failed too; see CallbackPanic)
+	// With Config.Sitemaps: the sitemaps read, the pages they added as
+	// starting URLs, and each sitemap that could not be read, with why.
+	Sitemaps      int      `json:"sitemaps,omitempty"`
+	SitemapURLs   int      `json:"sitemap_urls,omitempty"`
+	SitemapErrors []string `json:"sitemap_errors,omitempty"`
 	// Interrupted reports a crawl that ended because its context did
 	// (Ctrl-C): the totals are of the pages that ended before.
 	Interrupted bool `json:"interrupted"`

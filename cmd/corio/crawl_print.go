@@ -104,11 +104,17 @@ func (p *crawlPrinter) summary(s crawl.Summary, label string) {
 	if s.Truncated > 0 {
 		fmt.Fprintf(p.stdout, "  (truncated %d)", s.Truncated)
 	}
+	if s.Sitemaps > 0 || len(s.SitemapErrors) > 0 {
+		fmt.Fprintf(p.stdout, "  (sitemaps %d: %d pages)", s.Sitemaps, s.SitemapURLs)
+	}
 	if s.Interrupted {
 		fmt.Fprint(p.stdout, "  (interrupted)")
 	}
 	fmt.Fprintln(p.stdout)
 	p.stdout.Flush()
+	for _, e := range s.SitemapErrors {
+		fmt.Fprintf(p.stderr, "corio crawl: sitemap %s\n", e)
+	}
 }
 
 // encode prints v, a Page or a Summary, as a JSON object, with the key
