@@ -260,7 +260,9 @@ func (c *crawler) run(ctx context.Context) error {
 		return err
 	}
 	for {
-		for c.active >= c.slots {
+		// A visit frees its slot once fetched (see report): the visits
+		// still writing what they keep are bounded by as many again.
+		for c.active >= c.slots || c.visits >= 2*c.slots {
 			if err := c.waitWork(ctx); err != nil {
 				return stopped(err)
 			}
@@ -393,6 +395,11 @@ func (c *crawler) report(ctx context.Context, v *visit, page *Page, links, requi
 	e := v.e
 	c.reporting++
 	defer func() { c.reporting--; c.work.Set() }()
+	if c.keepsFiles() {
+		// Fetched: the next fetch need not wait for the files' writes,
+		// which a burst of pages ending together queues.
+		v.freeSlot()
+	}
 	if err := c.keep(ctx, page); err != nil {
 		// Not reported, nor done: the page stays leased, and is given back
 		// for the next run to fetch again.
