@@ -12,11 +12,11 @@ import (
 	"github.com/corio-go/corio/internal/fixture/demosite"
 )
 
-// BenchmarkCrawlKeeping crawls a 2,000-page site on one hub, served by
+// BenchmarkCrawlKeeping crawls a 200-page site on one hub, served by
 // the same hub with no latency: plain, into a WARC, and into a mirror.
 // What a page costs to keep is the difference.
 func BenchmarkCrawlKeeping(b *testing.B) {
-	site := demosite.Site{Pages: 1999, Fanout: 4, Size: 2000}
+	site := demosite.Site{Pages: 199, Fanout: 4, Size: 2000}
 	for _, mode := range []string{"plain", "warc", "mirror"} {
 		b.Run(mode, func(b *testing.B) {
 			for b.Loop() {
