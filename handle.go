@@ -40,13 +40,9 @@ func (hb *Hub) Submit(fn func(ctx context.Context)) error {
 // there. Functions run in the order registered; they must not wait. It
 // returns ErrHubClosed if Run has ended (fn is not called).
 func (hb *Hub) OnExit(fn func()) error {
-	h := hb.h
-	h.inboxMu.Lock()
-	defer h.inboxMu.Unlock()
-	if h.closed {
+	if !hb.h.inbox.postAtExit(fn) {
 		return ErrHubClosed
 	}
-	h.atExit = append(h.atExit, fn)
 	return nil
 }
 

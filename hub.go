@@ -39,25 +39,16 @@ type hub struct {
 	// ends with it.
 	callbackPanic *PanicError
 
-	inboxMu  sync.Mutex
-	inbox    []func()
-	spare    []func()
-	inboxLen atomic.Int32
-	// cancels are the contexts cancelled from anywhere whose waking the
-	// hub has yet to do (guarded by inboxMu); cancelsPending says there
-	// are some, for the hub's next step to see at the cost of a load.
-	cancels        []*hctx
-	spareCancels   []*hctx
-	cancelsPending atomic.Bool
-	sleeping       atomic.Bool
-	closed         bool     // guarded by inboxMu
-	atExit         []func() // guarded by inboxMu: OnExit's functions
-	events         []poll.Event
-	offload        offload
-	fds            []*FD     // registered descriptors, by number
-	ioWaits        int       // tasks waiting on descriptors
-	watch          *watchdog // nil unless the Watchdog option is given
-	handle         Hub       // what HubOf returns: one handle per hub
+	// inbox is what other goroutines hand the hub: the one part of it
+	// they touch, behind its own lock.
+	inbox inbox
+
+	events  []poll.Event
+	offload offload
+	fds     []*FD     // registered descriptors, by number
+	ioWaits int       // tasks waiting on descriptors
+	watch   *watchdog // nil unless the Watchdog option is given
+	handle  Hub       // what HubOf returns: one handle per hub
 	// inCallback: submitted functions are running (outside any task).
 	// Atomic only so that a misuse from another goroutine is not a race.
 	inCallback atomic.Bool
@@ -112,6 +103,7 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...Opti
 		return fmt.Errorf("corio: start hub: %w", err)
 	}
 	h := &hub{poller: p, clock: clock{virtual: cfg.virtual, start: time.Now()}}
+	h.inbox.poller = p
 	h.handle.h = h
 	h.sched, h.root = coro.NewSched(libraryFrames)
 	h.offload.limit = cfg.blockingLimit
@@ -335,67 +327,33 @@ func (h *hub) wakeChecked(t *task, err error) {
 // takes effect the next time the hub runs anything: on the hub, before
 // the canceller's next wait or yield. Inlined; the work is outlined.
 func (h *hub) settle() {
-	if h.cancelsPending.Load() {
+	if h.inbox.cancelsPending.Load() {
 		h.applyCancels()
 	}
 }
 
 func (h *hub) applyCancels() {
-	h.inboxMu.Lock()
-	cs := h.cancels
-	h.cancels = h.spareCancels[:0]
-	h.cancelsPending.Store(false)
-	h.inboxMu.Unlock()
+	cs := h.inbox.takeCancels()
 	for i, c := range cs {
 		c.propagate()
 		cs[i] = nil
 	}
-	h.spareCancels = cs
+	h.inbox.recycleCancels(cs)
 }
 
 // queueCancel records, from any goroutine, that c has been cancelled and
 // the hub must wake its waiters. It reports false if the hub has closed.
-func (h *hub) queueCancel(c *hctx) bool {
-	h.inboxMu.Lock()
-	if h.closed {
-		h.inboxMu.Unlock()
-		return false
-	}
-	h.cancels = append(h.cancels, c)
-	h.cancelsPending.Store(true)
-	h.inboxMu.Unlock()
-	if h.sleeping.Load() {
-		h.poller.Wake()
-	}
-	return true
-}
+func (h *hub) queueCancel(c *hctx) bool { return h.inbox.postCancel(c) }
 
 // submit queues fn to run on the hub's goroutine; it is safe from any
 // goroutine. It reports false if the hub has closed.
-func (h *hub) submit(fn func()) bool {
-	h.inboxMu.Lock()
-	if h.closed {
-		h.inboxMu.Unlock()
-		return false
-	}
-	h.inbox = append(h.inbox, fn)
-	h.inboxLen.Store(int32(len(h.inbox)))
-	h.inboxMu.Unlock()
-	if h.sleeping.Load() {
-		h.poller.Wake()
-	}
-	return true
-}
+func (h *hub) submit(fn func()) bool { return h.inbox.post(fn) }
 
 // drainInbox runs what other goroutines submitted.
 func (h *hub) drainInbox() {
-	h.inboxMu.Lock()
-	fns := h.inbox
-	h.inbox = h.spare[:0]
-	h.inboxLen.Store(0)
-	h.inboxMu.Unlock()
+	fns := h.inbox.takeFns()
 	h.runSubmitted(fns)
-	h.spare = fns
+	h.inbox.recycleFns(fns)
 }
 
 // runSubmitted runs submitted functions, outside any task, and clears fns

@@ -22,7 +22,7 @@ func (h *hub) loop() error {
 			return nil
 		}
 		h.settle()
-		if h.inboxLen.Load() != 0 {
+		if h.inbox.hasFns() {
 			h.drainInbox()
 		}
 		h.fireTimers()
@@ -119,19 +119,19 @@ func (h *hub) idle() error {
 	case hasTimer && !h.clock.virtual:
 		timeout = max(time.Duration(next-h.clock.read()), 0)
 	}
-	h.sleeping.Store(true)
+	h.inbox.sleeping.Store(true)
 	if h.incoming() { // submitted between the check above and now
-		h.sleeping.Store(false)
+		h.inbox.sleeping.Store(false)
 		return nil
 	}
 	err := h.poll(timeout)
-	h.sleeping.Store(false)
+	h.inbox.sleeping.Store(false)
 	return err
 }
 
 // incoming reports whether other goroutines have submitted functions or
 // cancellations the hub has yet to run.
-func (h *hub) incoming() bool { return h.inboxLen.Load() != 0 || h.cancelsPending.Load() }
+func (h *hub) incoming() bool { return h.inbox.incoming() }
 
 // poll waits in the poller up to timeout (0: just looks) and wakes the
 // tasks waiting on the descriptors it reports.
@@ -170,7 +170,7 @@ func (h *hub) shutdown() {
 	// rounds; the bound only stops a task that loops on failed waits.
 	for round := 0; round < 1000 && h.ready.len() > 0; round++ {
 		h.settle()
-		if h.inboxLen.Load() != 0 {
+		if h.inbox.hasFns() {
 			h.drainInbox()
 		}
 		h.runRound()
@@ -179,15 +179,11 @@ func (h *hub) shutdown() {
 	h.waitOffloaded()
 	// Close the inbox; what was accepted before still runs, and tasks it
 	// spawns end at once.
-	h.inboxMu.Lock()
-	h.closed = true
-	leftovers := h.inbox
-	h.inbox = nil
-	h.inboxMu.Unlock()
+	leftovers, atExit := h.inbox.close()
 	h.runSubmitted(leftovers)
 	h.settle()
 	h.endLeftovers()
-	for _, fn := range h.atExit { // no one appends now: the hub is closed
+	for _, fn := range atExit { // no one appends now: the inbox is closed
 		h.callback(fn)
 	}
 	h.closeFDs()
