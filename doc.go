@@ -1,23 +1,36 @@
 // Package corio runs many tasks inside one goroutine, switching between
-// them only when one would wait: gevent's hub, in Go.
+// them only when one would wait: gevent's hub, in Go. Tasks are written as
+// plain blocking code (sleep, wait on a queue, read a socket), share
+// memory without locks, and cost a coroutine each, not a thread.
 //
-// # The model
+//	err := corio.Run(ctx, func(ctx context.Context) error {
+//		q := corio.NewQueue[string](10)
+//		corio.Spawn(ctx, func(ctx context.Context) error {
+//			defer q.Close()
+//			for _, url := range urls {
+//				corio.Sleep(ctx, 100*time.Millisecond) // other tasks run meanwhile
+//				q.Put(ctx, url)
+//			}
+//			return nil
+//		})
+//		for {
+//			url, err := q.Get(ctx) // waits, letting the producer run
+//			if err != nil {
+//				return nil // closed and drained
+//			}
+//			fmt.Println(url)
+//		}
+//	})
 //
-// Run makes a hub on the calling goroutine and runs a main task on it. A
-// task is a function running as a coroutine (see package gen's
-// docs/how-it-works.md): it runs until it makes a cooperative call that
-// would wait (Sleep, Event.Wait, Task.Join, a queue, a socket), then the
-// hub switches to the next ready task, and switches back when the wait is
-// over. At most one task of a hub runs at any instant, so tasks of one hub
-// share memory without locks. A task that waits hands control straight to
-// the next ready task, in FIFO order, in one coroutine switch. When no task
-// is ready, or a round has made as many switches as tasks were ready when
-// it began (at least 64, at most 256), the hub's own loop runs: what other
-// goroutines submitted, due timers, then a wait in the poller (epoll,
-// kqueue) for I/O, a wake-up or the next timer. On Linux a hub waiting
-// there parks its goroutine on the Go runtime's own poller, and so holds
-// no thread, as a goroutine waiting on a net.Conn does; a hub kept busy
-// yields to the Go scheduler once a millisecond.
+// Run makes a hub on the calling goroutine and runs main on it as the
+// first task; Spawn starts more. A task runs until it makes a cooperative
+// call that would wait (Sleep, a queue, Event.Wait, Task.Join, a socket of
+// package cnet, an HTTP request through package chttp), and the hub then
+// runs the next ready task, in the order they became ready. At most one
+// task of a hub runs at any instant, so tasks of one hub share memory
+// without locks; several hubs (one per core) run in parallel, each on its
+// own goroutine. How the hub's loop schedules, parks and shares the
+// thread is in docs/how-it-works.md, section "The hub's loop".
 //
 // # What tasks wait on
 //
@@ -99,6 +112,16 @@
 // Value), Future and Hub may be used from any goroutine: what they read is
 // immutable or atomic, and the project's tests call them from other
 // goroutines under the race detector while the hub works.
+//
+// # Building cooperative I/O
+//
+// Packages cnet and chttp are built on two public pieces a library author
+// can use for any non-blocking descriptor: an FD (NewFD) registers a
+// descriptor with the hub's poller, and its waits (WaitRead, WaitWrite)
+// suspend only the calling task; a ReadWatch runs a callback when a
+// descriptor becomes readable, with no task parked at all (an idle
+// connection then costs no stack). A call that blocks its goroutine
+// (a file, cgo, a library that blocks) goes through Blocking instead.
 //
 // # Watching the hub
 //
