@@ -11,7 +11,9 @@ import (
 // A Group keeps track of tasks so that they can be joined and killed
 // together (gevent's Group); a Group made by NewPool also bounds how many
 // of them run at once (gevent's Pool): Spawn waits while the pool is full.
-// A task leaves its group when it ends. A Group belongs to one hub.
+// A task leaves its group when it ends. A Group belongs to one hub. The
+// zero Group is an empty, unbounded group ready to use (NewGroup returns
+// one); it must not be copied after first use.
 type Group struct {
 	// The members: a list threaded through the tasks themselves (a task's
 	// first group), so that membership costs no allocation; and, made on
