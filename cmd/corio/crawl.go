@@ -67,6 +67,47 @@ With --frontier redis://HOST:PORT/DB --crawl NAME, any number of processes, on a
 machines, share one crawl: the first given URLs starts it, one given none joins it,
 each prints its own pages; --status prints the whole crawl's progress.`)
 	var o crawlOptions
+	o.flags(fs)
+	urls, err := parseInterspersed(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return fmt.Errorf("%w: crawl: %v", errUsage, err)
+	}
+	if err := o.check(len(urls) > 0 || o.input != ""); err != nil {
+		return fmt.Errorf("%w: crawl: %v", errUsage, err)
+	}
+	if o.shared.status || o.shared.drop {
+		return o.shared.admin(ctx, stdout, stderr, o.asJSON)
+	}
+	if urls, err = o.gatherURLs(urls, stdin); err != nil {
+		return fmt.Errorf("%w: crawl: %v", errUsage, err)
+	}
+	settingsGiven := slices.ContainsFunc(settingFlags, func(name string) bool { return flagSet(fs, name) })
+	switch {
+	case len(urls) == 0 && o.state != "":
+		o.adoptState = !settingsGiven // resuming: the file's settings, unless some are given
+	case len(urls) == 0 && o.shared.url != "":
+		// Joining a shared crawl: its URLs are in the frontier, and its
+		// settings too, unless some are given.
+		o.shared.adopt = !settingsGiven
+	case len(urls) == 0:
+		base, stopSite, err := o.startDemo(fs, stdout, stderr)
+		if err != nil {
+			return err
+		}
+		defer stopSite()
+		urls = []string{base + "/"}
+	}
+	if b := crawl.ConcurrencyBound(); b > 0 && o.cfg.Concurrency > b {
+		fmt.Fprintf(stderr, "corio crawl: -c %d is more than the open-file limit allows: fetching at most %d pages at once (ulimit -n raises it)\n", o.cfg.Concurrency, b)
+	}
+	return crawlAndReport(ctx, stdout, stderr, o, urls)
+}
+
+// flags defines `corio crawl`'s flags on fs, into o.
+func (o *crawlOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.input, "i", "", "read URLs from `FILE`, one per line (\"-\": standard input)")
 	fs.IntVar(&o.cfg.Concurrency, "c", 50, "pages fetched at once")
 	fs.IntVar(&o.cfg.Depth, "depth", 0, "follow links this many levels from the given URLs (-1: no bound but --max and the hosts, as wget -r -l inf)")
@@ -112,83 +153,94 @@ each prints its own pages; --status prints the whole crawl's progress.`)
 	o.shared.flags(fs)
 	o.keep.flags(fs)
 	fs.StringVar(&o.state, "state", "", "keep the crawl's frontier in `FILE`, so that a run stopped (Ctrl-C, a kill) and started again with the same --state goes on where it was (no Redis needed)")
-	urls, err := parseInterspersed(fs, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return fmt.Errorf("%w: crawl: %v", errUsage, err)
-	}
+}
+
+// check reports flags that are wrong or do not go together; urls says
+// whether URLs were given (as arguments or with -i).
+func (o *crawlOptions) check(urls bool) error {
 	if err := o.cfg.Validate(); err != nil {
-		return fmt.Errorf("%w: crawl: %v", errUsage, err)
+		return err
 	}
 	if o.sequential && o.compare {
-		return fmt.Errorf("%w: crawl: --sequential and --compare exclude each other", errUsage)
+		return errors.New("--sequential and --compare exclude each other")
 	}
-	if err := o.shared.check(o, len(urls) > 0 || o.input != ""); err != nil {
-		return fmt.Errorf("%w: crawl: %v", errUsage, err)
+	if err := o.shared.check(*o, urls); err != nil {
+		return err
 	}
 	if o.state != "" && (o.shared.url != "" || o.compare) {
-		return fmt.Errorf("%w: crawl: --state keeps the crawl in a file: leave out --frontier and --compare", errUsage)
+		return errors.New("--state keeps the crawl in a file: leave out --frontier and --compare")
 	}
-	if err := o.keep.check(o.compare); err != nil {
-		return fmt.Errorf("%w: crawl: %v", errUsage, err)
-	}
-	if o.shared.status || o.shared.drop {
-		return o.shared.admin(ctx, stdout, stderr, o.asJSON)
-	}
+	return o.keep.check(o.compare)
+}
+
+// gatherURLs returns the URLs given, each checked (a scheme added where
+// none is given), with those of the -i file.
+func (o *crawlOptions) gatherURLs(urls []string, stdin io.Reader) ([]string, error) {
 	for i, u := range urls {
 		urls[i] = withScheme(u)
 		if _, err := crawl.ParseSeed(urls[i]); err != nil {
-			return fmt.Errorf("%w: crawl: %v", errUsage, err)
+			return nil, err
 		}
 	}
-	if o.input != "" {
-		more, err := readURLs(o.input, stdin) // checks each line
-		if err != nil {
-			return fmt.Errorf("%w: crawl: %v", errUsage, err)
-		}
-		urls = append(urls, more...)
+	if o.input == "" {
+		return urls, nil
 	}
-	if len(urls) == 0 && o.state != "" {
-		o.adoptState = !slices.ContainsFunc(settingFlags, func(name string) bool { return flagSet(fs, name) })
-	} else if len(urls) == 0 && o.shared.url != "" {
-		// Joining a shared crawl: its URLs are in the frontier, and its
-		// settings too, unless some are given.
-		o.shared.adopt = !slices.ContainsFunc(settingFlags, func(name string) bool { return flagSet(fs, name) })
-	} else if len(urls) == 0 {
-		if o.input != "" {
-			return fmt.Errorf("%w: crawl: %s holds no URL", errUsage, o.input)
-		}
-		site := demosite.Default()
-		base, stopSite, err := demosite.Start(site, "127.0.0.1:0")
-		if err != nil {
-			return fmt.Errorf("crawl: starting the demo site: %w", err)
-		}
-		defer stopSite()
-		urls = []string{base + "/"}
-		if !flagSet(fs, "depth") {
-			o.cfg.Depth = site.Depth()
-		}
-		if !flagSet(fs, "per-host") {
-			// The demo site is one host of ours on loopback, made to show
-			// what concurrency buys: no bound but -c.
-			o.cfg.PerHost = 0
-		}
-		if !o.sequential && !o.keep.any() {
-			o.compare = true
-		}
-		note := stdout
-		if o.asJSON {
-			note = stderr
-		}
-		fmt.Fprintf(note, "corio crawl: no URL given: crawling the built-in demo site at %s/ (%d pages, %v each)\n",
-			base, site.Pages+1, site.Latency)
+	more, err := readURLs(o.input, stdin) // checks each line
+	if err != nil {
+		return nil, err
 	}
-	if b := crawl.ConcurrencyBound(); b > 0 && o.cfg.Concurrency > b {
-		fmt.Fprintf(stderr, "corio crawl: -c %d is more than the open-file limit allows: fetching at most %d pages at once (ulimit -n raises it)\n", o.cfg.Concurrency, b)
+	if len(urls)+len(more) == 0 {
+		return nil, fmt.Errorf("%s holds no URL", o.input)
 	}
-	return crawlAndReport(ctx, stdout, stderr, o, urls)
+	return append(urls, more...), nil
+}
+
+// startDemo serves the built-in demo site for a crawl given no URL, with
+// the settings that show it best unless given: its depth, no bound per
+// host (one host of ours on loopback, made to show what concurrency
+// buys), and --compare unless the crawl keeps its pages.
+func (o *crawlOptions) startDemo(fs *flag.FlagSet, stdout, stderr io.Writer) (base string, stop func() error, err error) {
+	site := demosite.Default()
+	base, stop, err = demosite.Start(site, "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("crawl: starting the demo site: %w", err)
+	}
+	if !flagSet(fs, "depth") {
+		o.cfg.Depth = site.Depth()
+	}
+	if !flagSet(fs, "per-host") {
+		o.cfg.PerHost = 0
+	}
+	if !o.sequential && !o.keep.any() {
+		o.compare = true
+	}
+	note := stdout
+	if o.asJSON {
+		note = stderr
+	}
+	fmt.Fprintf(note, "corio crawl: no URL given: crawling the built-in demo site at %s/ (%d pages, %v each)\n",
+		base, site.Pages+1, site.Latency)
+	return base, stop, nil
+}
+
+// A crawlMode is one crawl of a run: --compare makes two.
+type crawlMode struct {
+	name string
+	cfg  crawl.Config
+}
+
+// modes returns the crawls to run: concurrent, sequential, or both.
+func (o *crawlOptions) modes() []crawlMode {
+	concurrent := crawlMode{fmt.Sprintf("concurrent, -c %d", o.cfg.Concurrency), o.cfg}
+	sequential := crawlMode{"sequential", o.cfg}
+	sequential.cfg.Concurrency = 1
+	switch {
+	case o.sequential:
+		return []crawlMode{sequential}
+	case o.compare:
+		return []crawlMode{concurrent, sequential}
+	}
+	return []crawlMode{concurrent}
 }
 
 // crawlAndReport runs the crawl (or both, for --compare) on a hub and
@@ -200,44 +252,16 @@ func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOption
 	// is printed before the frontier counts it done: a worker killed
 	// after that has left its line.
 	out.flushEachPage = o.shared.url != "" || o.state != ""
-	type mode struct {
-		name string
-		cfg  crawl.Config
-	}
-	concurrent := mode{fmt.Sprintf("concurrent, -c %d", o.cfg.Concurrency), o.cfg}
-	sequential := mode{"sequential", o.cfg}
-	sequential.cfg.Concurrency = 1
-	modes := []mode{concurrent}
-	switch {
-	case o.sequential:
-		modes = []mode{sequential}
-	case o.compare:
-		modes = []mode{concurrent, sequential}
-	}
+	modes := o.modes()
 	var sums []crawl.Summary
 	failed := 0
 	err := corio.Run(ctx, func(ctx context.Context) (err error) {
-		if o.shared.url != "" {
-			f, err := o.shared.open(ctx, stderr, &modes[0].cfg) // one mode: --compare is refused
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			modes[0].cfg.Frontier = f
-		}
-		if o.state != "" {
-			f, err := openState(ctx, o, &modes[0].cfg)
-			if err != nil {
-				return err
-			}
-			defer corio.Blocking(context.WithoutCancel(ctx), func(context.Context) (struct{}, error) { return struct{}{}, f.Close() })
-			modes[0].cfg.Frontier = f
-		}
-		if err := o.keep.open(ctx, &modes[0].cfg); err != nil {
+		closeStores, err := o.openStores(ctx, stderr, &modes[0].cfg) // one mode with a store: --compare is refused
+		if err != nil {
 			return err
 		}
 		defer func() {
-			if cerr := o.keep.close(ctx, stderr, &modes[0].cfg); cerr != nil && err == nil {
+			if cerr := closeStores(); cerr != nil && err == nil {
 				err = cerr
 			}
 		}()
@@ -263,13 +287,12 @@ func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOption
 		}
 		return nil
 	})
-	if errors.Is(err, errInterrupted) || errors.Is(err, errUsage) {
+	switch {
+	case errors.Is(err, errInterrupted) || errors.Is(err, errUsage):
 		return err
-	}
-	if errors.Is(err, crawl.ErrSettings) || errors.Is(err, crawl.ErrNoCrawl) {
+	case errors.Is(err, crawl.ErrSettings) || errors.Is(err, crawl.ErrNoCrawl):
 		return fmt.Errorf("%w: %v", errUsage, err) // crawl.Crawl names itself
-	}
-	if err != nil {
+	case err != nil:
 		return named("crawl", err)
 	}
 	if o.compare {
@@ -279,6 +302,44 @@ func crawlAndReport(ctx context.Context, stdout, stderr io.Writer, o crawlOption
 		return fmt.Errorf("crawl: %d page(s) failed", failed)
 	}
 	return nil
+}
+
+// openStores opens what the crawl of cfg is kept in beyond this process:
+// the shared frontier, the state file, the WARC and the mirror. The
+// function returned closes them.
+func (o *crawlOptions) openStores(ctx context.Context, stderr io.Writer, cfg *crawl.Config) (func() error, error) {
+	var closers []func() error
+	closeAll := func() error {
+		var errs []error
+		for i := len(closers) - 1; i >= 0; i-- {
+			errs = append(errs, closers[i]())
+		}
+		return errors.Join(errs...)
+	}
+	if o.shared.url != "" {
+		f, err := o.shared.open(ctx, stderr, cfg)
+		if err != nil {
+			return nil, err
+		}
+		closers = append(closers, func() error { f.Close(); return nil })
+		cfg.Frontier = f
+	}
+	if o.state != "" {
+		f, err := openState(ctx, *o, cfg)
+		if err != nil {
+			return nil, errors.Join(err, closeAll())
+		}
+		closers = append(closers, func() error {
+			_, err := corio.Blocking(context.WithoutCancel(ctx), func(context.Context) (struct{}, error) { return struct{}{}, f.Close() })
+			return err
+		})
+		cfg.Frontier = f
+	}
+	if err := o.keep.open(ctx, cfg); err != nil {
+		return nil, errors.Join(err, closeAll())
+	}
+	closers = append(closers, func() error { return o.keep.close(ctx, stderr, cfg) })
+	return closeAll, nil
 }
 
 // parseInterspersed parses flags placed before, between or after the
