@@ -40,39 +40,22 @@ type WorkerStatus struct {
 	LastSeen time.Time `json:"last_seen"` // its last take or renewal
 }
 
+// statusReads are the replies Status reads in one round trip.
+type statusReads struct {
+	settings         *redis.StringCmd
+	hosts            *redis.StringSliceCmd
+	queued, inFlight *redis.IntCmd
+	admitted         *redis.StringCmd
+	stats, owners    *redis.MapStringStringCmd
+	workers          *redis.ZSliceCmd
+	time             *redis.TimeCmd
+}
+
 // Status reads the crawl's progress; crawl.ErrNoCrawl if there is no such
 // crawl. The figures are read together but not atomically: a crawl that
 // runs moves meanwhile.
 func (f *Frontier) Status(ctx context.Context) (Status, error) {
-	k := f.keys
-	type reads struct {
-		settings         *redis.StringCmd
-		hosts            *redis.StringSliceCmd
-		queued, inFlight *redis.IntCmd
-		admitted         *redis.StringCmd
-		stats, owners    *redis.MapStringStringCmd
-		workers          *redis.ZSliceCmd
-		time             *redis.TimeCmd
-	}
-	r, err := do(ctx, f, func(ctx context.Context) (reads, error) {
-		var r reads
-		_, err := f.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			r.settings = p.Get(ctx, k.settings)
-			r.hosts = p.SMembers(ctx, k.hosts)
-			r.queued = p.LLen(ctx, k.queue)
-			r.inFlight = p.ZCard(ctx, k.leases)
-			r.admitted = p.Get(ctx, k.admitted)
-			r.stats = p.HGetAll(ctx, k.stats)
-			r.owners = p.HGetAll(ctx, k.owners)
-			r.workers = p.ZRangeWithScores(ctx, k.workers, 0, -1)
-			r.time = p.Time(ctx)
-			return nil
-		})
-		if err == redis.Nil {
-			err = nil // a key not there yet
-		}
-		return r, err
-	})
+	r, err := do(ctx, f, f.readStatus)
 	if err != nil {
 		return Status{}, err
 	}
@@ -86,6 +69,37 @@ func (f *Frontier) Status(ctx context.Context) (Status, error) {
 	s.Hosts = r.hosts.Val()
 	sort.Strings(s.Hosts)
 	s.Admitted, _ = strconv.ParseInt(r.admitted.Val(), 10, 64)
+	s.countByWorker(r)
+	s.Finished = s.Queued == 0 && s.InFlight == 0
+	return s, nil
+}
+
+// readStatus reads the crawl's keys in one pipeline.
+func (f *Frontier) readStatus(ctx context.Context) (statusReads, error) {
+	k := f.keys
+	var r statusReads
+	_, err := f.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		r.settings = p.Get(ctx, k.settings)
+		r.hosts = p.SMembers(ctx, k.hosts)
+		r.queued = p.LLen(ctx, k.queue)
+		r.inFlight = p.ZCard(ctx, k.leases)
+		r.admitted = p.Get(ctx, k.admitted)
+		r.stats = p.HGetAll(ctx, k.stats)
+		r.owners = p.HGetAll(ctx, k.owners)
+		r.workers = p.ZRangeWithScores(ctx, k.workers, 0, -1)
+		r.time = p.Time(ctx)
+		return nil
+	})
+	if err == redis.Nil {
+		err = nil // a key not there yet
+	}
+	return r, err
+}
+
+// countByWorker fills in the crawl's totals and the workers' own, from
+// the stats hash ("fetched", "fetched:WORKER", ...), the owners of the
+// leases and the workers' last-seen times.
+func (s *Status) countByWorker(r statusReads) {
 	byName := map[string]*WorkerStatus{}
 	worker := func(name string) *WorkerStatus {
 		w := byName[name]
@@ -129,8 +143,6 @@ func (f *Frontier) Status(ctx context.Context) (Status, error) {
 		s.Workers = append(s.Workers, *w)
 	}
 	sort.Slice(s.Workers, func(i, j int) bool { return s.Workers[i].Name < s.Workers[j].Name })
-	s.Finished = s.Queued == 0 && s.InFlight == 0
-	return s, nil
 }
 
 // Drop deletes the crawl from Redis: its queue, leases, seen set,
