@@ -17,8 +17,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/net/http/httpguts"
-
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
 )
@@ -292,30 +290,13 @@ func (sc *serverConn) Closed(*cnet.Conn, error) {
 	sc.br, sc.bw = nil, nil
 }
 
-// statusError is a request refused with a status and a reason, as
-// net/http words it.
-type statusError struct {
-	code int
-	text string
-}
-
-func (e statusError) Error() string {
-	return fmt.Sprintf("%d %s: %s", e.code, http.StatusText(e.code), e.text)
-}
-
-// serveOne reads a request, runs the handler and writes the response.
+// serveOne reads a request, runs the handler and writes the response:
+// the request's path, forward only, through the deadlines of its read,
+// its reading and checking (server_parse.go), its handler with the peer
+// watched (server_peer.go), and its response (server_response.go,
+// server_header.go).
 func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.Writer) error {
-	var wholeDeadline, headerDeadline time.Time
-	if sc.cfg.readTimeout > 0 || sc.cfg.readHeaderTimeout > 0 {
-		now := sc.c.Now()
-		if d := sc.cfg.readTimeout; d > 0 {
-			wholeDeadline = now.Add(d)
-		}
-		headerDeadline = wholeDeadline
-		if d := sc.cfg.readHeaderTimeout; d > 0 {
-			headerDeadline = now.Add(d)
-		}
-	}
+	wholeDeadline, headerDeadline := sc.readDeadlines()
 	if !sc.firstHeader { // (the first's was set at the start)
 		sc.setReadDeadline(headerDeadline)
 	}
@@ -354,13 +335,40 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 	if hijacked {
 		return cnet.ErrDetach
 	}
-	if w.panicked { // what reached the connection's buffer goes out, no more
+	return sc.endResponse(w)
+}
+
+// readDeadlines returns the deadlines of a request's read: of the whole
+// request (ReadTimeout) and of its header (ReadHeaderTimeout, else the
+// whole's); zero for none. A server without timeouts reads no clock.
+func (sc *serverConn) readDeadlines() (whole, header time.Time) {
+	if sc.cfg.readTimeout <= 0 && sc.cfg.readHeaderTimeout <= 0 {
+		return time.Time{}, time.Time{}
+	}
+	now := sc.c.Now()
+	if d := sc.cfg.readTimeout; d > 0 {
+		whole = now.Add(d)
+	}
+	header = whole
+	if d := sc.cfg.readHeaderTimeout; d > 0 {
+		header = now.Add(d)
+	}
+	return whole, header
+}
+
+// endResponse ends the response once its handler has returned: written
+// out (only what reached the connection's buffer, after a panic), its
+// context ended, the write deadline cleared, and the response recycled.
+// errCloseConn says the connection ends after it.
+func (sc *serverConn) endResponse(w *response) error {
+	if w.panicked {
+		bw := w.bw
 		w.cancel()
 		w.release()
 		bw.Flush()
 		return errHandlerPanicked
 	}
-	err = w.finish()
+	err := w.finish()
 	w.cancel()
 	sc.setWriteDeadline(time.Time{})
 	if err == nil && w.closeAfterReply {
@@ -368,45 +376,6 @@ func (sc *serverConn) serveOne(ctx context.Context, br *bufio.Reader, bw *bufio.
 	}
 	w.release()
 	return err
-}
-
-// checkRequest refuses what net/http's server refuses after parsing. The
-// fields of a request parsed in place (plain) are valid already: its
-// parser takes no other.
-func checkRequest(req *http.Request, plain bool, hosts hostFields) error {
-	h2Preface := req.ProtoMajor == 2 && req.ProtoMinor == 0 && req.Method == "PRI" && req.RequestURI == "*"
-	if !(req.ProtoMajor == 1 || h2Preface) {
-		return statusError{http.StatusHTTPVersionNotSupported, "unsupported protocol version"}
-	}
-	// The Host field: Request.Host, or, for a target that is not a path,
-	// the fields read before ReadRequest dropped them.
-	missing, host := req.Host == "", req.Host
-	if hosts.seen {
-		missing, host = len(hosts.values) == 0, ""
-		if len(hosts.values) == 1 {
-			host = hosts.values[0]
-		}
-	}
-	if req.ProtoAtLeast(1, 1) && missing && !h2Preface && req.Method != "CONNECT" {
-		return statusError{http.StatusBadRequest, "missing required Host header"}
-	}
-	if host != "" && !httpguts.ValidHostHeader(host) {
-		return statusError{http.StatusBadRequest, "malformed Host header"}
-	}
-	if plain {
-		return nil
-	}
-	for k, vv := range req.Header {
-		if !httpguts.ValidHeaderFieldName(k) {
-			return statusError{http.StatusBadRequest, "invalid header name"}
-		}
-		for _, v := range vv {
-			if !httpguts.ValidHeaderFieldValue(v) {
-				return statusError{http.StatusBadRequest, "invalid header value"}
-			}
-		}
-	}
-	return nil
 }
 
 // refuse answers a request that could not be read as net/http does, and

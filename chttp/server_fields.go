@@ -47,3 +47,42 @@ func writeFields(bw *bufio.Writer, h http.Header) {
 }
 
 func isSpaceOrTab(c byte) bool { return c == ' ' || c == '\t' }
+
+// fieldValue is h.Get(name) for a name already canonical, which Get would
+// canonicalize again on every call.
+func fieldValue(h http.Header, name string) string {
+	if v := h[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func wantsHTTP10KeepAlive(r *http.Request) bool {
+	if r.ProtoMajor != 1 || r.ProtoMinor != 0 {
+		return false
+	}
+	return hasToken(fieldValue(r.Header, "Connection"), "keep-alive")
+}
+
+// hasToken reports whether token is in v, case-insensitively, between
+// spaces, commas or tabs: net/http's own test, which Connection and Expect
+// headers are read with.
+func hasToken(v, token string) bool {
+	if len(token) > len(v) || token == "" {
+		return false
+	}
+	for sp := 0; sp <= len(v)-len(token); sp++ {
+		if sp > 0 && !isTokenBoundary(v[sp-1]) {
+			continue
+		}
+		if end := sp + len(token); end != len(v) && !isTokenBoundary(v[end]) {
+			continue
+		}
+		if strings.EqualFold(v[sp:sp+len(token)], token) {
+			return true
+		}
+	}
+	return false
+}
+
+func isTokenBoundary(b byte) bool { return b == ' ' || b == ',' || b == '\t' }

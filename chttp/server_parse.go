@@ -3,6 +3,7 @@ package chttp
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -238,3 +239,53 @@ var tokenByte = func() (t [256]bool) {
 	}
 	return
 }()
+
+// statusError is a request refused with a status and a reason, as
+// net/http words it.
+type statusError struct {
+	code int
+	text string
+}
+
+func (e statusError) Error() string {
+	return fmt.Sprintf("%d %s: %s", e.code, http.StatusText(e.code), e.text)
+}
+
+// checkRequest refuses what net/http's server refuses after parsing. The
+// fields of a request parsed in place (plain) are valid already: its
+// parser takes no other.
+func checkRequest(req *http.Request, plain bool, hosts hostFields) error {
+	h2Preface := req.ProtoMajor == 2 && req.ProtoMinor == 0 && req.Method == "PRI" && req.RequestURI == "*"
+	if !(req.ProtoMajor == 1 || h2Preface) {
+		return statusError{http.StatusHTTPVersionNotSupported, "unsupported protocol version"}
+	}
+	// The Host field: Request.Host, or, for a target that is not a path,
+	// the fields read before ReadRequest dropped them.
+	missing, host := req.Host == "", req.Host
+	if hosts.seen {
+		missing, host = len(hosts.values) == 0, ""
+		if len(hosts.values) == 1 {
+			host = hosts.values[0]
+		}
+	}
+	if req.ProtoAtLeast(1, 1) && missing && !h2Preface && req.Method != "CONNECT" {
+		return statusError{http.StatusBadRequest, "missing required Host header"}
+	}
+	if host != "" && !httpguts.ValidHostHeader(host) {
+		return statusError{http.StatusBadRequest, "malformed Host header"}
+	}
+	if plain {
+		return nil
+	}
+	for k, vv := range req.Header {
+		if !httpguts.ValidHeaderFieldName(k) {
+			return statusError{http.StatusBadRequest, "invalid header name"}
+		}
+		for _, v := range vv {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return statusError{http.StatusBadRequest, "invalid header value"}
+			}
+		}
+	}
+	return nil
+}
