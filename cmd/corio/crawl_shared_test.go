@@ -69,7 +69,7 @@ func (w *worker) reported(t *testing.T, base string) []string {
 	return paths
 }
 
-// sharedSetup starts Redis and a counted demo site of more than 2,000
+// sharedSetup starts Redis and a counted demo site of 801
 // pages, and returns a client of the Redis, its URL and the site.
 func sharedSetup(t *testing.T) (*redis.Client, string, demosite.Site, *demosite.Counted) {
 	t.Helper()
@@ -80,7 +80,7 @@ func sharedSetup(t *testing.T) (*redis.Client, string, demosite.Site, *demosite.
 	}
 	rdb := redis.NewClient(opts)
 	t.Cleanup(func() { rdb.Close() })
-	site := demosite.Site{Pages: 2100, Fanout: 5, Latency: 2 * time.Millisecond, Size: 200}
+	site := demosite.Site{Pages: 800, Fanout: 5, Latency: 2 * time.Millisecond, Size: 200}
 	cs, err := demosite.StartCounted(site, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -117,17 +117,19 @@ func heldBy(t *testing.T, rdb *redis.Client, crawl, worker, base string) []strin
 	return held
 }
 
-// Three workers share a crawl of 2,101 pages; one is killed (SIGKILL)
+// Three workers share a crawl of 801 pages; one is killed (SIGKILL)
 // early, or in the middle. The other two finish the crawl: every page is
 // fetched and printed by some worker (the killed one's lines included:
 // a page is printed before Redis counts it done), and none fetched twice
 // but those the killed worker held at its death, which come back when
 // its leases end.
 func TestSharedCrawlSurvivesAKilledWorker(t *testing.T) {
+	t.Parallel() // processes that mostly wait: beside the others of their kind
 	for _, at := range []int{10, 50} {
 		t.Run(fmt.Sprintf("killed at %d%%", at), func(t *testing.T) {
+			t.Parallel()
 			rdb, url, site, cs := sharedSetup(t)
-			common := []string{"--frontier", url, "--crawl", "kill", "--lease", "2s", "-c", "8", "--json"}
+			common := []string{"--frontier", url, "--crawl", "kill", "--lease", "1s", "-c", "8", "--json"}
 			first := startWorker(t, append(common, "--worker", "w1", "--depth", "10", cs.Base+"/")...)
 			waitFor(t, "the crawl to start", func() bool {
 				return rdb.Exists(context.Background(), "corio:crawl:{kill}:settings").Val() == 1
@@ -188,6 +190,7 @@ func checkUnion(t *testing.T, site demosite.Site, base string, workers ...*worke
 // the middle of a crawl: the workers wait, saying so, and go on once it
 // is back; together they print every page.
 func TestSharedCrawlThroughRedisTrouble(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		args    []string
@@ -198,7 +201,7 @@ func TestSharedCrawlThroughRedisTrouble(t *testing.T) {
 			srv.Restart(t, time.Second)
 		}, "trying again in"},
 		{"paused", []string{"--save", "", "--appendonly", "no"}, func(t *testing.T, srv *redisserver.Server) {
-			srv.Pause(t, 6*time.Second) // past the client's read timeout
+			srv.Pause(t, 2500*time.Millisecond) // past the client's read timeout (read_timeout=1s in the URL)
 		}, "trying again in"},
 		{"out of memory", []string{"--save", "", "--appendonly", "no"}, func(t *testing.T, srv *redisserver.Server) {
 			rdb := srv.Client(t)
@@ -209,15 +212,16 @@ func TestSharedCrawlThroughRedisTrouble(t *testing.T) {
 		}, "out of memory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			srv := redisserver.StartServer(t, tc.args...)
 			rdb := srv.Client(t)
-			site := demosite.Site{Pages: 1500, Fanout: 5, Latency: 2 * time.Millisecond, Size: 200}
+			site := demosite.Site{Pages: 600, Fanout: 5, Latency: 2 * time.Millisecond, Size: 200}
 			cs, err := demosite.StartCounted(site, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { cs.Close() })
-			common := []string{"--frontier", srv.URL, "--crawl", "trouble", "--lease", "5s", "-c", "8", "--json"}
+			common := []string{"--frontier", srv.URL + "?read_timeout=1s", "--crawl", "trouble", "--lease", "5s", "-c", "8", "--json"}
 			first := startWorker(t, append(common, "--worker", "w1", "--depth", "10", cs.Base+"/")...)
 			waitFor(t, "the crawl to start", func() bool {
 				return rdb.Exists(context.Background(), "corio:crawl:{trouble}:settings").Val() == 1
@@ -253,6 +257,7 @@ func TestSharedCrawlRefusesAnEvictingRedis(t *testing.T) {
 // held and exits 130. Workers started again with the same name finish the
 // crawl; nothing is fetched twice but what was in flight at the stop.
 func TestSharedCrawlResumes(t *testing.T) {
+	t.Parallel() // a process, or a browser, that mostly waits
 	rdb, url, site, cs := sharedSetup(t)
 	common := []string{"--frontier", url, "--crawl", "resume", "-c", "6", "--json"}
 	first := startWorker(t, append(common, "--depth", "10", cs.Base+"/")...)

@@ -17,9 +17,11 @@ import (
 // printed, none twice. A kill (SIGKILL) loses nothing either. The runs after the first
 // give no URL and no setting: they resume with the file's.
 func TestCrawlStateResumes(t *testing.T) {
+	t.Parallel()
 	for _, stop := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
 		t.Run(stop.String(), func(t *testing.T) {
-			site := demosite.Site{Pages: 1200, Fanout: 4, Latency: 2 * time.Millisecond, Size: 200}
+			t.Parallel()
+			site := demosite.Site{Pages: 600, Fanout: 4, Latency: 2 * time.Millisecond, Size: 200}
 			cs, err := demosite.StartCounted(site, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -79,7 +81,8 @@ func TestCrawlStateResumes(t *testing.T) {
 // whose whole records all check, and at most a torn last record, which
 // corio warc check --cut cuts; a run resumed with --state adds a new file.
 func TestCrawlWARCKilled(t *testing.T) {
-	site := demosite.Site{Pages: 1500, Fanout: 4, Latency: 2 * time.Millisecond, Size: 3000}
+	t.Parallel()
+	site := demosite.Site{Pages: 600, Fanout: 4, Latency: 2 * time.Millisecond, Size: 3000}
 	cs, err := demosite.StartCounted(site, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -280,8 +280,9 @@ func TestCrawlHeader(t *testing.T) {
 // --insecure accepts a self-signed certificate; without it the page
 // fails, once.
 func TestCrawlInsecure(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // before it serves: its goroutines read it
+	srv.StartTLS()
 	defer srv.Close()
 	stdout, _, err := crawlCLI("", "--ignore-robots", srv.URL+"/")
 	if err == nil || !strings.Contains(stdout, "certificate") || !strings.Contains(stdout, "pages 1  ok 0  failed 1") {

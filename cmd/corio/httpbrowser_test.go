@@ -31,6 +31,7 @@ func chromium(t *testing.T) string {
 // DOM it built has the title, the parent link and a row per entry with
 // its size; a screenshot of it is a real picture, not an empty page.
 func TestHTTPListingInABrowser(t *testing.T) {
+	t.Parallel() // a process, or a browser, that mostly waits
 	browser := chromium(t)
 	dir := httpTree(t)
 	base, _, _ := startHTTP(t, "--dir", dir, "--quiet")

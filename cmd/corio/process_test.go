@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -39,6 +40,15 @@ func TestMain(m *testing.M) {
 			}
 		}
 		os.Exit(run(os.Stdout, os.Stderr, strings.Split(args, "\n")))
+	}
+	// The parallel tests here start processes and servers and mostly wait
+	// for them: more of them at once than the cores (go test's default)
+	// keeps the suite short. A -parallel given on the command line wins.
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		flag.Set("test.parallel", "8")
 	}
 	os.Exit(m.Run())
 }
@@ -77,6 +87,7 @@ func exitStatusOfProcess(t *testing.T, cmd *exec.Cmd) int {
 // Ctrl-C in the middle of a crawl: what was fetched is printed, then the
 // summary marked interrupted, every line whole, and the status is 130.
 func TestCrawlInterrupted(t *testing.T) {
+	t.Parallel() // a process, or a browser, that mostly waits
 	base := startSlowSite(t)
 	cmd, out, stderr := corioProcess(t, "crawl", "-c", "4", "--depth", "10", "--json", base+"/")
 	var lines []string
@@ -112,6 +123,7 @@ func TestCrawlInterrupted(t *testing.T) {
 // A second Ctrl-C stops at once, whatever the first is waiting for: here
 // the output, a pipe nobody reads, which the first cannot get past.
 func TestCrawlSecondInterruptStopsAtOnce(t *testing.T) {
+	t.Parallel() // a process, or a browser, that mostly waits
 	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := requests.Add(1)
@@ -146,6 +158,7 @@ func TestCrawlSecondInterruptStopsAtOnce(t *testing.T) {
 // fetches as many as it can and waits for a descriptor for the rest: no
 // page fails with "too many open files".
 func TestCrawlAboveTheDescriptorLimit(t *testing.T) {
+	t.Parallel() // a process, or a browser, that mostly waits
 	base, stop, err := demosite.Start(demosite.Site{Pages: 600, Fanout: 600, Latency: 20 * time.Millisecond, Size: 100}, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -206,6 +219,7 @@ func startServe(t *testing.T, args ...string) (*exec.Cmd, string, *bufio.Reader)
 // --verbose with a stdout nobody reads: the server goes on answering (the
 // lines it cannot print are counted), and SIGTERM stops it in time.
 func TestServeVerboseToAStuckPipe(t *testing.T) {
+	t.Parallel() // a process, or a browser, that mostly waits
 	cmd, addr, stderr := startServe(t, "--verbose", "--grace", "1s")
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
