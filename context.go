@@ -219,7 +219,7 @@ func (c *hctx) propagate() {
 	if c.timer != nil {
 		c.task.hub.timers.remove(c.timer)
 	}
-	c.release()
+	c.stopWatchingForeign()
 	for t := c.waiters.first(); t != nil; t = c.waiters.first() {
 		c.task.hub.wake(t, err)
 	}
@@ -240,8 +240,8 @@ func (c *hctx) propagate() {
 	}
 }
 
-// release stops watching a foreign parent.
-func (c *hctx) release() {
+// stopWatchingForeign stops watching a foreign parent.
+func (c *hctx) stopWatchingForeign() {
 	if c.foreign != nil {
 		c.foreign.stop()
 		c.task.hub.unwatchForeign(c.foreign)
@@ -253,7 +253,7 @@ func (c *hctx) release() {
 // list without cancelling anything below it. Used when a task ends: its
 // context stays valid (not cancelled) for tasks it spawned.
 func (c *hctx) detach() {
-	c.release()
+	c.stopWatchingForeign()
 	if c.up != nil && c.children.empty() {
 		c.up.children.remove(c)
 	}

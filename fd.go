@@ -156,10 +156,12 @@ func (f *FD) WaitWriteContext(ctx context.Context) error { return f.wait(&f.wr, 
 // WaitReadContext is WaitRead that also ends when ctx does.
 func (f *FD) WaitReadContext(ctx context.Context) error { return f.wait(&f.rd, ctx) }
 
-// Register registers another non-blocking descriptor with f's hub, as
-// NewFD does (an accepted connection, say). It must be called from a task
+// RegisterSibling registers another non-blocking descriptor with f's hub
+// (not f itself, which is registered already), as NewFD does: an
+// accepted connection beside its listener, say. It is for code that has
+// an FD and no context of the hub's task; it must be called from a task
 // of that hub.
-func (f *FD) Register(fd int) (*FD, error) {
+func (f *FD) RegisterSibling(fd int) (*FD, error) {
 	if f.h.current == nil {
 		return nil, fmt.Errorf("%w (an FD is registered only from a task of its hub)", ErrNoTask)
 	}
@@ -328,12 +330,13 @@ func (f *FD) Close() error {
 			break
 		}
 	}
-	f.h.submit(f.release) // false once the hub has ended: nobody waits then
+	f.h.submit(f.closeOnHub) // false once the hub has ended: nobody waits then
 	return nil
 }
 
-// release wakes the waiters and forgets the FD (on the hub).
-func (f *FD) release() {
+// closeOnHub wakes the waiters of a closed FD and forgets it (on the
+// hub).
+func (f *FD) closeOnHub() {
 	h := f.h
 	f.rd.closedWatch()
 	f.rd.wakeAll(net.ErrClosed)

@@ -75,7 +75,7 @@ func TestFDWaitsForData(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		fb, err := fa.Register(b)
+		fb, err := fa.RegisterSibling(b)
 		if err != nil {
 			return err
 		}

@@ -151,7 +151,7 @@ func (h *hub) spawn(t *task, ctx context.Context, parent *task, fn func(context.
 	h.nextID++
 	t.hub, t.id, t.parent, t.run = h, h.nextID, parent, fn
 	if cfg.name != "" {
-		t.extra().name = cfg.name
+		t.withExtras().name = cfg.name
 	}
 	t.timer.target = t
 	h.initCtx(&t.ctx, ctx, t)
@@ -251,7 +251,7 @@ func (h *hub) finish(t *task, err error) {
 	if g := t.group; g != nil {
 		g.leave(t)
 	}
-	m := t.more
+	m := t.extras
 	if m == nil {
 		return
 	}

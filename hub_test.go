@@ -302,7 +302,7 @@ func TestKillBeforeStartNeverRuns(t *testing.T) {
 	ran := false
 	err := run(t, func(ctx context.Context) error {
 		now := corio.Spawn(ctx, func(ctx context.Context) error { ran = true; return nil })
-		later := corio.Spawn(ctx, func(ctx context.Context) error { ran = true; return nil }, corio.After(time.Second))
+		later := corio.Spawn(ctx, func(ctx context.Context) error { ran = true; return nil }, corio.StartAfter(time.Second))
 		now.Kill()
 		later.Kill()
 		if err := corio.KillAllWait(ctx, now, later); err != nil {
@@ -344,7 +344,7 @@ func TestSpawnAfter(t *testing.T) {
 		later := corio.Spawn(ctx, func(ctx context.Context) error {
 			r.add("later at %v", elapsed(ctx, start))
 			return nil
-		}, corio.After(2*time.Second))
+		}, corio.StartAfter(2*time.Second))
 		if later.State() != corio.TaskWaiting {
 			return fmt.Errorf("state %v", later.State())
 		}

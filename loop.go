@@ -199,7 +199,7 @@ func (h *hub) closeFDs() {
 	for _, f := range h.fds {
 		if f != nil {
 			f.Close() // no call is in progress: it closes now
-			f.release()
+			f.closeOnHub()
 		}
 	}
 }

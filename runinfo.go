@@ -64,7 +64,7 @@ func (t *task) joined() *task {
 		return nil
 	}
 	for o := t.hub.live.head; o != nil; o = o.next(liveLinks) {
-		if o.more != nil && &o.more.joiners == t.waitList {
+		if o.extras != nil && &o.extras.joiners == t.waitList {
 			return o
 		}
 	}

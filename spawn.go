@@ -16,9 +16,10 @@ type SpawnOption struct {
 // Name names the task, for run info and errors (default "task-<id>").
 func Name(name string) SpawnOption { return SpawnOption{name: name, hasName: true} }
 
-// After starts the task after d instead of at the spawner's next wait
-// (gevent's spawn_later).
-func After(d time.Duration) SpawnOption { return SpawnOption{after: d} }
+// StartAfter starts the task after d instead of at the spawner's next
+// wait (gevent's spawn_later). (Not to be confused with AfterFunc, which
+// calls a function, outside any task, after d.)
+func StartAfter(d time.Duration) SpawnOption { return SpawnOption{after: d} }
 
 // config applies opts, later ones winning, to a spawnConfig for origin.
 func config(origin any, opts []SpawnOption) spawnConfig {

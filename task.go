@@ -59,7 +59,7 @@ type task struct {
 	timer    timer     // its sleep timer
 	seq      uint64    // counts waits, to recognise a stale foreign wake-up
 
-	more *taskMore // what few tasks need, made on demand
+	extras *taskExtras // what few tasks need, made on demand (withExtras)
 
 	group *Group // the first group it was put in (see Group.track)
 
@@ -70,19 +70,19 @@ type task struct {
 	ctx hctx // the task's own context, in the same allocation
 }
 
-// taskMore is the part of a task that only some tasks need: it is made
+// taskExtras is the part of a task that only some tasks need: it is made
 // the first time one is joined or linked to, to keep tasks small.
-type taskMore struct {
+type taskExtras struct {
 	name    string   // given with the Name option
 	joiners taskList // tasks joining this one
 	onEnd   []func() // links, run on the hub when the task ends
 }
 
-func (t *task) extra() *taskMore {
-	if t.more == nil {
-		t.more = &taskMore{}
+func (t *task) withExtras() *taskExtras {
+	if t.extras == nil {
+		t.extras = &taskExtras{}
 	}
-	return t.more
+	return t.extras
 }
 
 // linkKind names one of a task's places in lists (task.link): a task can
@@ -242,7 +242,7 @@ func (t *task) Join(ctx context.Context) error {
 	if cur == t {
 		return fmt.Errorf("corio: %v joins itself", t)
 	}
-	if err := cur.waitIn(ctx, &t.extra().joiners, "join"); err != nil {
+	if err := cur.waitIn(ctx, &t.withExtras().joiners, "join"); err != nil {
 		return err
 	}
 	return t.err
@@ -293,7 +293,7 @@ func (t *task) OnDone(fn func()) {
 		fn()
 		return
 	}
-	t.extra().onEnd = append(t.extra().onEnd, fn)
+	t.withExtras().onEnd = append(t.withExtras().onEnd, fn)
 }
 
 // OnValue arranges for fn to get the task's value if it ends successfully
@@ -364,8 +364,8 @@ func (p *taskProgram) Exit() *coro.Fiber {
 
 // displayName is the name, or task-<id> for a task given none.
 func (t *task) displayName() string {
-	if t.more != nil && t.more.name != "" {
-		return t.more.name
+	if t.extras != nil && t.extras.name != "" {
+		return t.extras.name
 	}
 	return "task-" + strconv.FormatUint(t.id, 10)
 }

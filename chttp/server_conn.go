@@ -364,7 +364,7 @@ func (sc *serverConn) endResponse(w *response) error {
 	if w.panicked {
 		bw := w.bw
 		w.cancel()
-		w.release()
+		w.recycle()
 		bw.Flush()
 		return errHandlerPanicked
 	}
@@ -374,7 +374,7 @@ func (sc *serverConn) endResponse(w *response) error {
 	if err == nil && w.closeAfterReply {
 		err = errCloseConn
 	}
-	w.release()
+	w.recycle()
 	return err
 }
 

@@ -93,7 +93,7 @@ func (sc *serverConn) newResponse(ctx context.Context, parsed *http.Request, br 
 	} else if fieldValue(req.Header, "Expect") != "" {
 		w.sendExpectationFailed()
 		cancel()
-		w.release()
+		w.recycle()
 		return nil, errCloseConn
 	}
 	return w, nil
@@ -106,9 +106,9 @@ func (sc *serverConn) newResponse(ctx context.Context, parsed *http.Request, br 
 // that go with it.
 var responses = sync.Pool{New: func() any { return &response{header: make(http.Header)} }}
 
-// release empties w and gives it back to responses, once its handler has
+// recycle empties w and gives it back to responses, once its handler has
 // returned and its response is written.
-func (w *response) release() {
+func (w *response) recycle() {
 	h := w.header
 	clear(h)
 	*w = response{header: h}

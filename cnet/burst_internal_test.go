@@ -47,7 +47,7 @@ func dialBurst(ctx context.Context, s *StreamServer, sh *serverHub, l *Listener)
 	sock, peer, err := l.acceptSocket()
 	if err == nil {
 		var fd *corio.FD
-		if fd, err = l.fd.Register(sock); err == nil {
+		if fd, err = l.fd.RegisterSibling(sock); err == nil {
 			s.startBursts(sh, l, fd, peer)
 			return client, nil
 		}

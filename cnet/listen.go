@@ -207,7 +207,7 @@ func (l *Listener) AcceptConn() (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	fd, err := l.fd.Register(s)
+	fd, err := l.fd.RegisterSibling(s)
 	if err != nil {
 		unix.Close(s)
 		return nil, l.opError(err)

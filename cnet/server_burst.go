@@ -82,11 +82,11 @@ func (s *StreamServer) startBursts(sh *serverHub, l *Listener, fd *corio.FD, pee
 	}
 	bc.h = h
 	if _, ok := h.(BurstOpener); ok {
-		bc.spawn()
+		bc.handToWorker()
 		return
 	}
 	bc.opened = true
-	bc.wait(true)
+	bc.awaitData(true)
 }
 
 // newBurstHandler calls Bursts, turning a panic into an error.
@@ -113,11 +113,11 @@ func (bc *burstConn) ReadReady(_ *corio.FD, err error) {
 		bc.end(bc.opError("read", err))
 		return
 	}
-	bc.spawn()
+	bc.handToWorker()
 }
 
-// spawn has a worker serve the connection's next burst (or Open).
-func (bc *burstConn) spawn() {
+// handToWorker has a worker serve the connection's next burst (or Open).
+func (bc *burstConn) handToWorker() {
 	if bc.sh.srv.killed.Load() { // Close: no burst starts now
 		bc.end(ErrServerClosed)
 		return
@@ -141,7 +141,7 @@ func (bc *burstConn) serve(ctx context.Context) {
 			bc.end(err)
 			return
 		}
-		if bc.wait(false) {
+		if bc.awaitData(false) {
 			return
 		}
 	}
@@ -150,18 +150,18 @@ func (bc *burstConn) serve(ctx context.Context) {
 			bc.end(err)
 			return
 		}
-		if bc.wait(false) {
+		if bc.awaitData(false) {
 			return
 		}
 		corio.Sleep(ctx, 0) // more has come: the others' turn first
 	}
 }
 
-// wait gives the connection back to waiting for data: it reports true
-// when a watch now holds it or it has ended, false when data waits
-// already (serve it). From a worker (spawn false); from the accept path
-// (spawn true), data already there goes to a worker.
-func (bc *burstConn) wait(spawn bool) bool {
+// awaitData gives the connection back to waiting for data: it reports
+// true when a watch now holds it or it has ended, false when data waits
+// already (serve it). From a worker (fromAccept false); from the accept
+// path (fromAccept true), data already there goes to a worker.
+func (bc *burstConn) awaitData(fromAccept bool) bool {
 	if bc.sh.draining {
 		bc.end(ErrServerClosed)
 		return true
@@ -193,8 +193,8 @@ func (bc *burstConn) wait(spawn bool) bool {
 		bc.end(err)
 		return true
 	}
-	if spawn {
-		bc.spawn()
+	if fromAccept {
+		bc.handToWorker()
 		return true
 	}
 	return false

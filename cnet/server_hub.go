@@ -131,7 +131,7 @@ func (s *StreamServer) serveAccepted(ctx context.Context, sh *serverHub, sock in
 			return nil
 		}
 	}
-	fd, err := sh.l.fd.Register(sock)
+	fd, err := sh.l.fd.RegisterSibling(sock)
 	if err != nil {
 		unix.Close(sock)
 		return sh.l.opError(err)

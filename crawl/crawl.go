@@ -97,7 +97,7 @@ func Crawl(ctx context.Context, cfg Config, seeds []string, onPage func(ctx cont
 		for e := range c.leased {
 			unfinished = append(unfinished, e)
 		}
-		if rerr := c.front.Release(rctx, unfinished); rerr != nil && err == nil {
+		if rerr := c.front.GiveBack(rctx, unfinished); rerr != nil && err == nil {
 			err = fmt.Errorf("crawl: giving back %d unfinished URLs: %w", len(unfinished), rerr)
 		}
 		cancel()

@@ -124,11 +124,11 @@ type Frontier interface {
 	// Settings.Max. It returns how many were.
 	Done(ctx context.Context, e Entry, o Outcome, found []Entry) (admitted int, err error)
 
-	// Release gives back entries leased and not fetched (the crawl was
+	// GiveBack gives back entries leased and not fetched (the crawl was
 	// stopped): they are queued again, ahead of the rest, with any the
 	// frontier took ahead for this worker. The crawler calls it once when
 	// a crawl stops, even with none.
-	Release(ctx context.Context, entries []Entry) error
+	GiveBack(ctx context.Context, entries []Entry) error
 
 	// EnterHost waits until fewer than limit of host's pages are being
 	// fetched in the whole crawl, then counts e's among them until

@@ -99,7 +99,7 @@ func (f *memoryFrontier) Done(_ context.Context, _ Entry, _ Outcome, found []Ent
 	return f.admit(found), nil
 }
 
-func (f *memoryFrontier) Release(_ context.Context, entries []Entry) error {
+func (f *memoryFrontier) GiveBack(_ context.Context, entries []Entry) error {
 	f.leased -= len(entries)
 	f.queue = append(append([]Entry(nil), entries...), f.queue...)
 	f.changed.Set()

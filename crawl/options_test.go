@@ -251,9 +251,9 @@ type recordingFrontier struct {
 	released []crawl.Entry
 }
 
-func (f *recordingFrontier) Release(ctx context.Context, entries []crawl.Entry) error {
+func (f *recordingFrontier) GiveBack(ctx context.Context, entries []crawl.Entry) error {
 	f.released = append(f.released, entries...)
-	return f.Frontier.Release(ctx, entries)
+	return f.Frontier.GiveBack(ctx, entries)
 }
 
 // A crawl stopped by its context gives the frontier back what it had

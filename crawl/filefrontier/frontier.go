@@ -264,9 +264,9 @@ func (f *Frontier) Done(ctx context.Context, e crawl.Entry, o crawl.Outcome, fou
 	return len(added), nil
 }
 
-// Release queues entries again, in front: they stay in the file as they
+// GiveBack queues entries again, in front: they stay in the file as they
 // were, queued.
-func (f *Frontier) Release(_ context.Context, entries []crawl.Entry) error {
+func (f *Frontier) GiveBack(_ context.Context, entries []crawl.Entry) error {
 	back := make([]queued, 0, len(entries))
 	for _, e := range entries {
 		if seq, ok := f.leased[e.URL]; ok {

@@ -286,7 +286,7 @@ func (f *Frontier) Take(ctx context.Context, n int) ([]crawl.Entry, bool, error)
 				return nil, false, err
 			}
 			if err := ctx.Err(); err != nil {
-				return nil, false, err // what was taken waits in ahead, for Release
+				return nil, false, err // what was taken waits in ahead, for GiveBack
 			}
 			continue // served from ahead
 		}
@@ -399,9 +399,9 @@ func (f *Frontier) flush(ctx context.Context) {
 	}
 }
 
-// Release gives back the entries taken ahead too, once a batch of pages
+// GiveBack gives back the entries taken ahead too, once a batch of pages
 // on its way (which may take more) has come back.
-func (f *Frontier) Release(ctx context.Context, entries []crawl.Entry) error {
+func (f *Frontier) GiveBack(ctx context.Context, entries []crawl.Entry) error {
 	for f.flushing {
 		f.change.Clear()
 		if err := f.change.Wait(ctx); err != nil {
@@ -419,7 +419,7 @@ func (f *Frontier) Release(ctx context.Context, entries []crawl.Entry) error {
 	}
 	k := f.keys
 	_, err := do(ctx, f, func(ctx context.Context) (int64, error) {
-		return releaseScript.Run(ctx, f.rdb, []string{k.leases, k.owners, k.queue}, args...).Int64()
+		return giveBackScript.Run(ctx, f.rdb, []string{k.leases, k.owners, k.queue}, args...).Int64()
 	})
 	if err != nil {
 		return err

@@ -254,9 +254,9 @@ func TestLeasesExpire(t *testing.T) {
 	}
 }
 
-// Release gives back what a worker holds, in order, ahead of the rest;
+// GiveBack gives back what a worker holds, in order, ahead of the rest;
 // what it no longer holds is left alone.
-func TestRelease(t *testing.T) {
+func TestGiveBack(t *testing.T) {
 	url := redisserver.Start(t)
 	err := corio.Run(context.Background(), func(ctx context.Context) error {
 		w := open(t, ctx, url, "release", "w", time.Second)
@@ -275,7 +275,7 @@ func TestRelease(t *testing.T) {
 		if _, err := w.Done(ctx, taken[1], crawl.Failed, nil); err != nil {
 			return err
 		}
-		if err := w.Release(ctx, taken); err != nil { // b is done: not given back
+		if err := w.GiveBack(ctx, taken); err != nil { // b is done: not given back
 			return err
 		}
 		got, _, err := other.Take(ctx, 10)

@@ -119,10 +119,10 @@ for _, entry in ipairs(taken) do out[#out + 1] = entry end
 return out
 `)
 
-// releaseScript gives back the entries still leased to a worker, in
+// giveBackScript gives back the entries still leased to a worker, in
 // front of the queue, in order. KEYS: leases, owners, queue. ARGV:
 // worker, entries...
-var releaseScript = redis.NewScript(`
+var giveBackScript = redis.NewScript(`
 local n = 0
 for i = #ARGV, 2, -1 do
   if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[1] then
