@@ -1,6 +1,9 @@
 package corio
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // A hub reads time through a clock: nanoseconds since the hub started.
 // The real clock is the monotonic one; the virtual clock stands still while
@@ -25,3 +28,13 @@ func (c *clock) wall(t int64) time.Time { return c.start.Add(time.Duration(t)) }
 
 // fromWall gives the clock reading of a time.Time.
 func (c *clock) fromWall(t time.Time) int64 { return int64(t.Sub(c.start)) }
+
+// Now is the time on the hub's clock of ctx (which stands still between
+// waits on the virtual clock). Outside a hub it is time.Now.
+func Now(ctx context.Context) time.Time {
+	h := hubOf(ctx)
+	if h == nil {
+		return time.Now()
+	}
+	return h.clock.wall(h.clock.read())
+}

@@ -378,3 +378,12 @@ func (t *task) waitCancelled() error {
 	}
 	return nil
 }
+
+// InTask returns nil if ctx belongs to the task running now on its hub,
+// and otherwise an error wrapping ErrNoTask that says why. A library that
+// keeps state owned by a hub checks it before touching that state, as the
+// hub's own cooperative calls do.
+func InTask(ctx context.Context) error {
+	_, err := running(ctx)
+	return err
+}
