@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/corio-go/corio"
-	"github.com/corio-go/corio/internal/fixture/leakcheck"
+	"github.com/corio-go/corio/internal/fixture/hubtest"
 )
 
 var errBoom = errors.New("boom")
@@ -20,10 +20,7 @@ var errBoom = errors.New("boom")
 // the test if a goroutine started during the run outlives it.
 func run(t *testing.T, main func(ctx context.Context) error) error {
 	t.Helper()
-	before := runtime.NumGoroutine()
-	err := corio.Run(context.Background(), main, corio.VirtualClock())
-	leakcheck.VerifyGoroutines(t, before)
-	return err
+	return hubtest.Run(t, main, corio.VirtualClock())
 }
 
 // elapsed is the virtual time since start.

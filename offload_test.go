@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/internal/fixture/hubtest"
 	"github.com/corio-go/corio/internal/fixture/leakcheck"
 )
 
@@ -38,7 +39,7 @@ func TestBlockingLimitAndOrder(t *testing.T) {
 	leakcheck.CheckGoroutines(t)
 	var running, most atomic.Int32
 	var order []int
-	err := corio.Run(context.Background(), func(ctx context.Context) error {
+	err := hubtest.Run(t, func(ctx context.Context) error {
 		var tasks []corio.Joinable
 		for i := range 4 {
 			tasks = append(tasks, corio.Spawn(ctx, func(ctx context.Context) error {

@@ -8,9 +8,9 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/chttp"
 	"github.com/corio-go/corio/cnet"
+	"github.com/corio-go/corio/internal/fixture/hubtest"
 )
 
 // hub runs main on a hub on the real clock (the servers here are net/http's,
@@ -18,18 +18,14 @@ import (
 // Transport's pool ends with the hub: no connection may be left open.
 func hub(t *testing.T, main func(ctx context.Context) error) {
 	t.Helper()
-	if err := corio.Run(context.Background(), main); err != nil {
-		t.Fatal(err)
-	}
+	hubtest.Must(t, main)
 }
 
 // virtualHub is hub on the virtual clock: for waits that only a timeout
 // ends (the server never answers), which then take no time.
 func virtualHub(t *testing.T, main func(ctx context.Context) error) {
 	t.Helper()
-	if err := corio.Run(context.Background(), main, corio.VirtualClock()); err != nil {
-		t.Fatal(err)
-	}
+	hubtest.Virtual(t, main)
 }
 
 // server starts an httptest server for handler, closed when the test

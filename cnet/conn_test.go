@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,7 +18,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
-	"github.com/corio-go/corio/internal/fixture/leakcheck"
+	"github.com/corio-go/corio/internal/fixture/hubtest"
 	seedserver "github.com/corio-go/corio/internal/fixture/upper"
 )
 
@@ -28,11 +27,7 @@ import (
 // descriptor left over.
 func run(t *testing.T, main func(ctx context.Context) error) {
 	t.Helper()
-	goroutines, fds := runtime.NumGoroutine(), leakcheck.OpenFDs()
-	if err := corio.Run(context.Background(), main, corio.VirtualClock()); err != nil {
-		t.Fatal(err)
-	}
-	leakcheck.Verify(t, goroutines, fds)
+	hubtest.Virtual(t, main)
 }
 
 // pair connects a client and a server Conn on a listener of its own.

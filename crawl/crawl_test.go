@@ -16,6 +16,7 @@ import (
 	"github.com/corio-go/corio/cnet"
 	"github.com/corio-go/corio/crawl"
 	"github.com/corio-go/corio/internal/fixture/demosite"
+	"github.com/corio-go/corio/internal/fixture/hubtest"
 	"github.com/corio-go/corio/internal/fixture/leakcheck"
 )
 
@@ -36,7 +37,7 @@ func crawlSiteWith(t *testing.T, site demosite.Site, cfg crawl.Config, onPage fu
 	var pages []crawl.Page
 	var sum crawl.Summary
 	var base string
-	err := corio.Run(context.Background(), func(ctx context.Context) error {
+	err := hubtest.Run(t, func(ctx context.Context) error {
 		var stop func()
 		base, stop = serveSite(ctx, t, site)
 		defer stop()
@@ -207,7 +208,7 @@ func TestRetries(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	var pages []crawl.Page
-	err := corio.Run(context.Background(), func(ctx context.Context) error {
+	err := hubtest.Run(t, func(ctx context.Context) error {
 		cfg := crawl.Config{Concurrency: 3, Retries: 2, Backoff: time.Millisecond}
 		_, err := crawl.Crawl(ctx, cfg, []string{srv.URL + "/flaky", srv.URL + "/broken", srv.URL + "/missing"},
 			func(_ context.Context, p *crawl.Page) { pages = append(pages, *p) })
@@ -255,7 +256,7 @@ func TestTimeout(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	err := corio.Run(context.Background(), func(ctx context.Context) error {
+	err := hubtest.Run(t, func(ctx context.Context) error {
 		for _, tc := range []struct {
 			cfg   crawl.Config
 			seeds []string
@@ -291,7 +292,7 @@ func TestAnyHost(t *testing.T) {
 		}}
 		leakcheck.Check(t)
 		var urls []string
-		err := corio.Run(context.Background(), func(ctx context.Context) error {
+		err := hubtest.Run(t, func(ctx context.Context) error {
 			l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
 			if err != nil {
 				return err

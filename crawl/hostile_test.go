@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/crawl"
+	"github.com/corio-go/corio/internal/fixture/hubtest"
 	"github.com/corio-go/corio/internal/fixture/leakcheck"
 )
 
@@ -34,7 +34,7 @@ func crawlServer(t *testing.T, srv *httptest.Server, cfg crawl.Config, paths ...
 	for _, p := range paths {
 		seeds = append(seeds, srv.URL+p)
 	}
-	err := corio.Run(context.Background(), func(ctx context.Context) error {
+	err := hubtest.Run(t, func(ctx context.Context) error {
 		var err error
 		sum, err = crawl.Crawl(ctx, cfg, seeds, func(_ context.Context, p *crawl.Page) {
 			p.URL = strings.TrimPrefix(p.URL, srv.URL)

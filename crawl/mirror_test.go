@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/crawl"
+	"github.com/corio-go/corio/internal/fixture/hubtest"
 )
 
 // The file names are wget --mirror's (checked against wget itself by
@@ -58,7 +58,7 @@ func TestMirrorKeepsAFileInTheWayOfADirectory(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	var failed []string
-	err := corio.Run(context.Background(), func(ctx context.Context) error {
+	err := hubtest.Run(t, func(ctx context.Context) error {
 		m, err := crawl.OpenMirror(dir)
 		if err != nil {
 			return err

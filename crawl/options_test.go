@@ -18,6 +18,7 @@ import (
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/crawl"
 	"github.com/corio-go/corio/internal/fixture/demosite"
+	"github.com/corio-go/corio/internal/fixture/hubtest"
 )
 
 // Allow and Deny decide which links are followed; the starting URL is
@@ -188,7 +189,7 @@ func TestCallbackPanic(t *testing.T) {
 	site := demosite.Site{Pages: 4, Fanout: 4, Size: 10}
 	var pages []crawl.Page
 	var sum crawl.Summary
-	err := corio.Run(context.Background(), func(ctx context.Context) error {
+	err := hubtest.Run(t, func(ctx context.Context) error {
 		base, stop := serveSite(ctx, t, site)
 		defer stop()
 		cfg := crawl.Config{Concurrency: 1, Depth: 1, OnHTML: []crawl.HTMLRule{{Selector: "title", Do: func(ctx context.Context, p *crawl.Page, e *html.Node) {
@@ -263,7 +264,7 @@ func TestStoppedCrawlGivesBack(t *testing.T) {
 	front := &recordingFrontier{Frontier: crawl.NewMemoryFrontier()}
 	var pages []string
 	var sum crawl.Summary
-	err := corio.Run(context.Background(), func(ctx context.Context) error {
+	err := hubtest.Run(t, func(ctx context.Context) error {
 		base, stop := serveSite(ctx, t, site)
 		defer stop()
 		ctx, cancel := corio.WithCancel(ctx)

@@ -13,6 +13,7 @@ import (
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
 	"github.com/corio-go/corio/crawl"
+	"github.com/corio-go/corio/internal/fixture/hubtest"
 )
 
 // serveOnHub serves h on a loopback listener of the hub of ctx, a task
@@ -55,7 +56,7 @@ func serveOnHub(ctx context.Context, t *testing.T, h http.Handler) (base string,
 func crawlOnHub(t *testing.T, h http.Handler, cfg crawl.Config, paths ...string) map[string]crawl.Page {
 	t.Helper()
 	pages := map[string]crawl.Page{}
-	err := corio.Run(context.Background(), func(ctx context.Context) error {
+	err := hubtest.Run(t, func(ctx context.Context) error {
 		base, stop := serveOnHub(ctx, t, h)
 		defer stop()
 		var seeds []string

@@ -12,6 +12,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/crawl"
+	"github.com/corio-go/corio/internal/fixture/hubtest"
 )
 
 // With Sitemaps, the pages the sitemaps list (through robots.txt's
@@ -42,7 +43,7 @@ func TestSitemaps(t *testing.T) {
 	})
 	var pages []crawl.Page
 	var sum crawl.Summary
-	err := corio.Run(context.Background(), func(ctx context.Context) error {
+	err := hubtest.Run(t, func(ctx context.Context) error {
 		var stop func()
 		base, stop = serveOnHub(ctx, t, h)
 		defer stop()

@@ -16,6 +16,7 @@ import (
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/crawl"
 	"github.com/corio-go/corio/internal/fixture/demosite"
+	"github.com/corio-go/corio/internal/fixture/hubtest"
 )
 
 // warcRecord is what a test checks of a record read back.
@@ -163,7 +164,7 @@ func TestWARCRotatesAndKeepsOldFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	pages, _, _ := crawlSite(t, site, crawl.Config{Concurrency: 4, Depth: site.Depth(), WARC: w})
-	if err := corio.Run(context.Background(), func(ctx context.Context) error {
+	if err := hubtest.Run(t, func(ctx context.Context) error {
 		_, err := corio.Blocking(ctx, func(context.Context) (struct{}, error) { return struct{}{}, w.Close() })
 		return err
 	}); err != nil {

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/crawl"
 	"github.com/corio-go/corio/crawl/filefrontier"
+	"github.com/corio-go/corio/internal/fixture/hubtest"
 )
 
 // What the file keeps across opens: the settings (another run with
@@ -25,7 +25,7 @@ func TestFileKeepsTheCrawl(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		if err := corio.Run(context.Background(), func(ctx context.Context) error { return fn(ctx, f) }); err != nil {
+		if err := hubtest.Run(t, func(ctx context.Context) error { return fn(ctx, f) }); err != nil {
 			t.Fatal(err)
 		}
 	}
