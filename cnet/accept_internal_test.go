@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/internal/fixture/hubtest"
 )
 
 // Failed accepts are logged a line a second at most, with the count of
@@ -19,7 +20,7 @@ import (
 func TestAcceptErrorsRateLimited(t *testing.T) {
 	var out bytes.Buffer
 	s := &StreamServer{ErrorLog: log.New(&out, "", 0)}
-	err := corio.Run(context.Background(), func(ctx context.Context) error {
+	err := hubtest.Run(t, func(ctx context.Context) error {
 		var b acceptBackoff
 		failure := errors.New("too many open files")
 		start := corio.Now(ctx)
@@ -51,7 +52,7 @@ func TestAcceptErrorsRateLimited(t *testing.T) {
 // delayed ACK between them. (Unix sockets have no such option.)
 func TestAcceptedTCPHasNoDelay(t *testing.T) {
 	for _, addr := range []string{"127.0.0.1:0", "[::1]:0"} {
-		err := corio.Run(context.Background(), func(ctx context.Context) error {
+		err := hubtest.Run(t, func(ctx context.Context) error {
 			l, err := Listen(ctx, "tcp", addr)
 			if err != nil {
 				if strings.Contains(addr, "::1") {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/internal/fixture/hubtest"
 )
 
 // idleRecorder upper-cases each burst and records when bursts and the
@@ -77,7 +78,7 @@ func (r *idleRecorder) Closed(c *Conn, err error) {
 func TestBurstsIdleTimeout(t *testing.T) {
 	rec := &idleRecorder{}
 	s := &StreamServer{IdleTimeout: time.Hour, Bursts: func(*Conn) BurstHandler { return rec }}
-	err := corio.Run(context.Background(), func(ctx context.Context) error {
+	err := hubtest.Run(t, func(ctx context.Context) error {
 		rec.start = corio.Now(ctx)
 		sh := &serverHub{srv: s, hub: corio.HubOf(ctx), ctx: ctx, conns: corio.NewGroup()}
 		l, err := Listen(ctx, "tcp", "127.0.0.1:0")
@@ -142,7 +143,7 @@ func TestBurstsIdleQueue(t *testing.T) {
 		return r
 	}}
 	var names []string
-	err := corio.Run(context.Background(), func(ctx context.Context) error {
+	err := hubtest.Run(t, func(ctx context.Context) error {
 		start = corio.Now(ctx)
 		sh := &serverHub{srv: s, hub: corio.HubOf(ctx), ctx: ctx, conns: corio.NewGroup()}
 		sh.connDone = func() {}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
+	"github.com/corio-go/corio/internal/fixture/hubtest"
 	seedserver "github.com/corio-go/corio/internal/fixture/upper"
 )
 
@@ -25,7 +26,7 @@ func TestManyConnections(t *testing.T) {
 		n = 3_000
 	}
 	raiseFDLimit(t, n+100)
-	err := corio.Run(context.Background(), func(ctx context.Context) error {
+	err := hubtest.Run(t, func(ctx context.Context) error {
 		l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
@@ -72,7 +73,7 @@ func TestManyConnectionsClients(t *testing.T) {
 	}
 	n, _ := strconv.Atoi(os.Getenv("CORIO_MANY_N"))
 	raiseFDLimit(t, n+100)
-	err := corio.Run(context.Background(), func(ctx context.Context) error {
+	err := hubtest.Run(t, func(ctx context.Context) error {
 		var allOpen corio.Event
 		connected := 0
 		g := corio.NewGroup()
