@@ -139,3 +139,26 @@ func TestNamed(t *testing.T) {
 		}
 	}
 }
+
+// corio tour NAME shows the seed's Python, the Go code and what to
+// notice, then the entry's output; -h shows the entry's flags only.
+func TestTourShowsCode(t *testing.T) {
+	var out, errb strings.Builder
+	if status := run(&out, &errb, []string{"tour", "producer-consumer"}); status != 0 {
+		t.Fatalf("status %d: %s", status, errb.String())
+	}
+	s := out.String()
+	order := []string{"== producer-consumer", "The Python of the seed (posts 2-10):", "g.send(i)", "In Go, on corio (cmd/corio/internal/tour/producerconsumer.go):", "func ProducerConsumer(", "Notice: ", "-- output --\n"}
+	at := 0
+	for _, part := range order {
+		i := strings.Index(s[at:], part)
+		if i < 0 {
+			t.Fatalf("%q missing, or out of order, in:\n%s", part, s)
+		}
+		at += i + len(part)
+	}
+	out.Reset()
+	if status := run(&out, &errb, []string{"tour", "no-lock", "-h"}); status != 0 || strings.Contains(out.String(), "-- output --") {
+		t.Errorf("tour no-lock -h: status %d, shows the code: %q", status, out.String())
+	}
+}

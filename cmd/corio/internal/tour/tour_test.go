@@ -73,3 +73,26 @@ func TestSocketServer(t *testing.T) {
 		}
 	}
 }
+
+// Every entry shows its Python, its Go code (found in the embedded file)
+// and what to notice.
+func TestEntriesShowTheirCode(t *testing.T) {
+	for _, e := range tour.Entries() {
+		code, err := tour.Source(e)
+		if err != nil {
+			t.Errorf("%s: %v", e.Name, err)
+			continue
+		}
+		for _, f := range e.Funcs {
+			if !strings.Contains(code, "func "+f+"(") {
+				t.Errorf("%s: the code shown lacks func %s", e.Name, f)
+			}
+		}
+		if e.Python == "" || e.Notice == "" || e.Posts == "" {
+			t.Errorf("%s: Python %q, notice %q, posts %q: each must be given", e.Name, e.Python, e.Notice, e.Posts)
+		}
+	}
+	if _, err := tour.Source(tour.Entry{Name: "x", File: "frames.go", Funcs: []string{"Missing"}}); err == nil || !strings.Contains(err.Error(), "no func Missing in frames.go") {
+		t.Errorf("a missing func: %v", err)
+	}
+}
