@@ -6,34 +6,85 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"runtime"
+	"strings"
 	"time"
 
+	"golang.org/x/net/http/httpguts"
+
+	"github.com/corio-go/corio/cmd/corio/internal/httpload"
 	"github.com/corio-go/corio/cmd/corio/internal/loadgen"
 )
 
 // runLoad is `corio load`: the seed's 500-client program as a load
-// generator against an upper-casing server.
+// generator: against an upper-casing server (host:port, the seed's line
+// protocol), or against any HTTP server (a URL).
 func runLoad(stdout, stderr io.Writer, args []string) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	setUsage(fs, "corio load [flags]", `
-The seed's many-client program as a load generator for 'corio serve' (or
-any server of its line protocol: what is sent comes back upper-cased): -c
-connections, each sending "<client> say hello <n>" and checking the
-reply, for -d or -n messages, spread on --hubs hubs. It prints the
-messages per second and the latency's percentiles (--json for machines).`)
+	setUsage(fs, "corio load [flags] [URL]", `
+The seed's many-client program as a load generator. Given a URL (http:// or
+https://), it drives that HTTP/1.1 server with -c keep-alive connections for -d
+or -n requests: closed-loop as wrk, or at a constant rate with -R, as wrk2, the
+latency of each request then counted from when it should have been sent, so
+that a server's stalls show in the percentiles (coordinated omission
+corrected). Without a URL it drives 'corio serve' (or any server of its line
+protocol: what is sent comes back upper-cased) at --addr, each connection
+sending "<client> say hello <n>" and checking the reply. Both print the rate
+and the latency's percentiles (--json for machines); Ctrl-C prints what ran.`)
 	var cfg loadgen.Config
-	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "the server, `host:port`")
+	var hc httpload.Config
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "the line-protocol server, `host:port` (without a URL)")
 	fs.IntVar(&cfg.Conns, "c", 500, "connections held at once")
-	fs.DurationVar(&cfg.Duration, "d", 10*time.Second, "how long to send (0: until -n messages)")
-	fs.IntVar(&cfg.Count, "n", 0, "messages in all, at most (0: no bound)")
-	fs.IntVar(&cfg.Size, "size", 0, "pad each message to this many `bytes`")
+	fs.DurationVar(&cfg.Duration, "d", 10*time.Second, "how long to send (0: until -n)")
+	fs.IntVar(&cfg.Count, "n", 0, "messages or requests in all, at most (0: no bound)")
+	fs.IntVar(&cfg.Size, "size", 0, "pad each message to this many `bytes` (line protocol)")
 	fs.IntVar(&cfg.Hubs, "hubs", runtime.GOMAXPROCS(0), "hubs the connections are spread on")
-	fs.DurationVar(&cfg.ReplyTimeout, "timeout", loadgen.DefaultReplyTimeout, "bound on each connect and each reply; a server that misses it fails the connection")
+	fs.DurationVar(&cfg.ReplyTimeout, "timeout", loadgen.DefaultReplyTimeout, "bound on each connect and each reply or response")
+	fs.Float64Var(&hc.Rate, "R", 0, "requests per `second` in all, each latency counted from its scheduled send (HTTP; 0: closed loop)")
+	fs.StringVar(&hc.Method, "m", "GET", "the request `method` (HTTP)")
+	fs.Func("H", "send this header field, as `'Name: value'` (HTTP; repeatable)", func(v string) error {
+		name, value, ok := strings.Cut(v, ":")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if !ok || !httpguts.ValidHeaderFieldName(name) || !httpguts.ValidHeaderFieldValue(value) {
+			return fmt.Errorf("%q is not a header field 'Name: value'", v)
+		}
+		if hc.Header == nil {
+			hc.Header = http.Header{}
+		}
+		hc.Header.Add(name, value)
+		return nil
+	})
+	body := fs.String("body", "", "send this `text` as each request's body (HTTP)")
+	bodyFile := fs.String("body-file", "", "send this `file` as each request's body (HTTP)")
+	fs.BoolVar(&hc.Insecure, "insecure", false, "accept any certificate (HTTP)")
+	histogram := fs.Bool("histogram", false, "print the latency's percentile distribution, as wrk2's --latency (HTTP)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
-	if err := parseNoArgs(fs, args); err != nil {
-		return err
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return fmt.Errorf("%w: load: %v", errUsage, err)
+	}
+	switch {
+	case len(rest) > 1:
+		return fmt.Errorf("%w: load: one URL at most, got %q", errUsage, rest)
+	case len(rest) == 1:
+		hc.URL, hc.Conns, hc.Duration, hc.Count, hc.Hubs, hc.Timeout = rest[0], cfg.Conns, cfg.Duration, cfg.Count, min(cfg.Hubs, cfg.Conns), cfg.ReplyTimeout
+		if !flagSet(fs, "c") {
+			hc.Conns, hc.Hubs = 50, min(cfg.Hubs, 50) // wrk's few connections, not the seed's 500 clients
+		}
+		if err := setLoadBody(&hc, *body, *bodyFile); err != nil {
+			return fmt.Errorf("%w: load: %v", errUsage, err)
+		}
+		return loadHTTP(stdout, stderr, hc, *asJSON, *histogram)
+	}
+	for _, name := range []string{"R", "m", "H", "body", "body-file", "insecure", "histogram"} {
+		if flagSet(fs, name) {
+			return fmt.Errorf("%w: load: -%s is for HTTP: give a URL", errUsage, name)
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("%w: load: %v", errUsage, err)
@@ -44,7 +95,7 @@ messages per second and the latency's percentiles (--json for machines).`)
 	if err := checkAddr("load", cfg.Addr); err != nil {
 		return err
 	}
-	ctx, _, stop := onStopSignals(context.Background(), stderr)
+	ctx, sig, stop := onStopSignals(context.Background(), stderr)
 	defer stop()
 	if !*asJSON {
 		fmt.Fprintf(stdout, "corio load: %d connections to %s on %d hubs", cfg.Conns, cfg.Addr, cfg.Hubs)
@@ -64,6 +115,9 @@ messages per second and the latency's percentiles (--json for machines).`)
 		printLoadJSON(stdout, r)
 	} else {
 		printLoadText(stdout, r)
+	}
+	if s := sig.received(); s != nil {
+		return interrupted("load", s)
 	}
 	if r.Errors > 0 || r.Mismatches > 0 {
 		if r.FirstError != nil {

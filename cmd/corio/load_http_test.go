@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// corio load URL drives an HTTP server: -n bounds the requests, -m, -H
+// and --body shape them, and the JSON report counts them by status.
+func TestLoadHTTP(t *testing.T) {
+	var got struct {
+		method, header, body string
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := new(bytes.Buffer)
+		b.ReadFrom(r.Body)
+		got.method, got.header, got.body = r.Method, r.Header.Get("X-Load"), b.String()
+		if r.URL.Path == "/missing" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	var stdout, stderr bytes.Buffer
+	status := run(&stdout, &stderr, []string{"load", "-c", "4", "-n", "200", "-m", "POST", "-H", "X-Load: yes", "--body", "hello", "--json", srv.URL + "/"})
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, stderr.String())
+	}
+	var r struct {
+		Requests int               `json:"requests"`
+		Statuses map[string]int    `json:"statuses"`
+		Errors   map[string]int    `json:"errors"`
+		Latency  []json.RawMessage `json:"latency"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		t.Fatalf("%v: %s", err, stdout.String())
+	}
+	if r.Requests != 200 || r.Statuses["200"] != 200 || len(r.Latency) != 5 {
+		t.Errorf("report %+v", r)
+	}
+	if got.method != "POST" || got.header != "yes" || got.body != "hello" {
+		t.Errorf("the server saw %+v", got)
+	}
+	stdout.Reset()
+	if status := run(&stdout, &stderr, []string{"load", "-c", "2", "-n", "10", srv.URL + "/missing"}); status != 0 || !strings.Contains(stdout.String(), "status 404: 10") {
+		t.Errorf("404s: status %d, %s", status, stdout.String())
+	}
+	for _, args := range [][]string{
+		{"load", "-R", "10", "--addr", "127.0.0.1:1"},
+		{"load", "-n", "1", "ftp://x/"},
+		{"load", "-n", "1", "--body", "a", "--body-file", "b", srv.URL},
+		{"load", "-n", "1", srv.URL, srv.URL},
+	} {
+		if status := run(&stdout, &stderr, args); status != 2 {
+			t.Errorf("%q: status %d, want 2", args, status)
+		}
+	}
+}
+
+// Ctrl-C prints the report of what ran and exits 130, as corio crawl does.
+func TestLoadHTTPInterrupted(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	defer srv.Close()
+	cmd, out, _ := corioProcess(t, "load", "-c", "2", "-d", "30s", "-R", "100", srv.URL+"/")
+	if _, err := out.ReadString('\n'); err != nil { // the heading: it runs
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	rest := new(bytes.Buffer)
+	rest.ReadFrom(out)
+	if status := exitStatusOfProcess(t, cmd); status != 130 || !strings.Contains(rest.String(), "(interrupted)") || !strings.Contains(rest.String(), "status 200: ") {
+		t.Errorf("status %d, output %q", status, rest.String())
+	}
+}
