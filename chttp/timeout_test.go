@@ -46,6 +46,10 @@ func silentListener(t *testing.T) string {
 				return
 			}
 			conns = append(conns, c)
+			go func() { // silent: reads, never writes, until the client goes
+				io.Copy(io.Discard, c)
+				c.Close()
+			}()
 		}
 	}()
 	t.Cleanup(func() { l.Close(); <-done })

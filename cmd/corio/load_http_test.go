@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -14,13 +15,16 @@ import (
 // corio load URL drives an HTTP server: -n bounds the requests, -m, -H
 // and --body shape them, and the JSON report counts them by status.
 func TestLoadHTTP(t *testing.T) {
+	var mu sync.Mutex // the handler runs on the server's goroutines
 	var got struct {
 		method, header, body string
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := new(bytes.Buffer)
 		b.ReadFrom(r.Body)
+		mu.Lock()
 		got.method, got.header, got.body = r.Method, r.Header.Get("X-Load"), b.String()
+		mu.Unlock()
 		if r.URL.Path == "/missing" {
 			http.NotFound(w, r)
 			return
@@ -45,9 +49,11 @@ func TestLoadHTTP(t *testing.T) {
 	if r.Requests != 200 || r.Statuses["200"] != 200 || len(r.Latency) != 5 {
 		t.Errorf("report %+v", r)
 	}
+	mu.Lock()
 	if got.method != "POST" || got.header != "yes" || got.body != "hello" {
 		t.Errorf("the server saw %+v", got)
 	}
+	mu.Unlock()
 	stdout.Reset()
 	if status := run(&stdout, &stderr, []string{"load", "-c", "2", "-n", "10", srv.URL + "/missing"}); status != 0 || !strings.Contains(stdout.String(), "status 404: 10") {
 		t.Errorf("404s: status %d, %s", status, stdout.String())
