@@ -1,63 +1,25 @@
 package crawl_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/corio-go/corio"
-	"github.com/corio-go/corio/cnet"
 	"github.com/corio-go/corio/crawl"
+	"github.com/corio-go/corio/internal/fixture/hubhttp"
 	"github.com/corio-go/corio/internal/fixture/hubtest"
 )
-
-// serveOnHub serves h on a loopback listener of the hub of ctx, a task
-// per connection, so that the test runs on the hub's virtual clock.
-func serveOnHub(ctx context.Context, t *testing.T, h http.Handler) (base string, stop func()) {
-	t.Helper()
-	l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	corio.Spawn(ctx, func(ctx context.Context) error {
-		for {
-			c, err := l.AcceptConn()
-			if err != nil {
-				return nil
-			}
-			corio.Spawn(ctx, func(ctx context.Context) error {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return nil
-					}
-					rec := httptest.NewRecorder()
-					h.ServeHTTP(rec, req)
-					resp := rec.Result()
-					resp.ContentLength = int64(rec.Body.Len()) // framed, for keep-alive
-					if err := resp.Write(c); err != nil {
-						return nil
-					}
-				}
-			})
-		}
-	})
-	return "http://" + l.Addr().String(), func() { l.Close() }
-}
 
 // crawlOnHub crawls paths of h's site on the virtual clock.
 func crawlOnHub(t *testing.T, h http.Handler, cfg crawl.Config, paths ...string) map[string]crawl.Page {
 	t.Helper()
 	pages := map[string]crawl.Page{}
 	err := hubtest.Run(t, func(ctx context.Context) error {
-		base, stop := serveOnHub(ctx, t, h)
+		base, stop := hubhttp.Serve(ctx, t, h)
 		defer stop()
 		var seeds []string
 		for _, p := range paths {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/crawl"
+	"github.com/corio-go/corio/internal/fixture/hubhttp"
 	"github.com/corio-go/corio/internal/fixture/hubtest"
 )
 
@@ -45,7 +46,7 @@ func TestSitemaps(t *testing.T) {
 	var sum crawl.Summary
 	err := hubtest.Run(t, func(ctx context.Context) error {
 		var stop func()
-		base, stop = serveOnHub(ctx, t, h)
+		base, stop = hubhttp.Serve(ctx, t, h)
 		defer stop()
 		fmt.Fprintf(zw, `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>%s/three</loc></url><url><loc>%s/one</loc></url></urlset>`, base, base)
 		zw.Close()
