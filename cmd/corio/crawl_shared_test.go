@@ -136,7 +136,10 @@ func TestSharedCrawlSurvivesAKilledWorker(t *testing.T) {
 			})
 			victim := startWorker(t, append(common, "--worker", "w2")...)
 			third := startWorker(t, append(common, "--worker", "w3")...)
-			waitFor(t, fmt.Sprintf("%d%% of the site", at), func() bool { return cs.Requests() > (site.Pages+1)*at/100 })
+			// Killed in the middle: past at% of the site, while it holds URLs.
+			waitFor(t, fmt.Sprintf("%d%% of the site, the victim holding URLs", at), func() bool {
+				return cs.Requests() > (site.Pages+1)*at/100 && len(heldBy(t, rdb, "kill", "w2", cs.Base)) > 0
+			})
 			if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
