@@ -8,6 +8,8 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"sync/atomic"
+	"time"
 
 	"github.com/corio-go/corio/cmd/corio/internal/httpload"
 )
@@ -55,7 +57,15 @@ func loadHTTP(stdout, stderr io.Writer, hc httpload.Config, asJSON, histogram bo
 		}
 		fmt.Fprintln(stdout)
 	}
+	var endProgress func()
+	if isTerminal(stderr) && !asJSON {
+		hc.Answered = new(atomic.Uint64)
+		endProgress = showLoadProgress(stderr, hc.Answered, hc.Duration, time.Second)
+	}
 	r, err := httpload.Run(ctx, hc)
+	if endProgress != nil {
+		endProgress()
+	}
 	if err != nil {
 		return fmt.Errorf("load: %w", err)
 	}
@@ -76,6 +86,40 @@ func loadHTTP(stdout, stderr io.Writer, hc httpload.Config, asJSON, histogram bo
 		return fmt.Errorf("load: %d requests failed", n)
 	}
 	return nil
+}
+
+// showLoadProgress redraws, every tick, a line on w (a terminal) with the
+// time run (of d, if given), the requests answered and the rate of the
+// last tick, until the function it returns is called, which clears it.
+func showLoadProgress(w io.Writer, answered *atomic.Uint64, d, tick time.Duration) func() {
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		start, last := time.Now(), uint64(0)
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				fmt.Fprint(w, "\r\033[K")
+				return
+			case now := <-t.C:
+				n := answered.Load()
+				fmt.Fprint(w, "\r\033[K"+progressLine(now.Sub(start), d, n, float64(n-last)/tick.Seconds()))
+				last = n
+			}
+		}
+	}()
+	return func() { close(stop); <-done }
+}
+
+// progressLine is the progress of a load run: "[3s/10s] 15000 requests, 5000/s".
+func progressLine(elapsed, d time.Duration, answered uint64, rate float64) string {
+	at := elapsed.Round(time.Second).String()
+	if d > 0 {
+		at += "/" + d.String()
+	}
+	return fmt.Sprintf("[%s] %d requests, %.0f/s", at, answered, rate)
 }
 
 // percentiles are those the report gives, as wrk2 gives them.

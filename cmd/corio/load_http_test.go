@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -85,5 +86,28 @@ func TestLoadHTTPInterrupted(t *testing.T) {
 	rest.ReadFrom(out)
 	if status := exitStatusOfProcess(t, cmd); status != 130 || !strings.Contains(rest.String(), "(interrupted)") || !strings.Contains(rest.String(), "status 200: ") {
 		t.Errorf("status %d, output %q", status, rest.String())
+	}
+}
+
+// The progress line says the time run, of the duration, the requests
+// answered and the last second's rate; it is drawn on each tick and
+// cleared at the end.
+func TestLoadProgress(t *testing.T) {
+	if got, want := progressLine(3*time.Second+400*time.Millisecond, 10*time.Second, 15000, 5000), "[3s/10s] 15000 requests, 5000/s"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+	if got, want := progressLine(2*time.Second, 0, 7, 3.5), "[2s] 7 requests, 4/s"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+	var answered atomic.Uint64
+	var out syncBuffer
+	end := showLoadProgress(&out, &answered, 0, 20*time.Millisecond)
+	answered.Store(42)
+	for !strings.Contains(out.String(), " 42 requests") {
+		time.Sleep(5 * time.Millisecond)
+	}
+	end()
+	if s := out.String(); !strings.HasSuffix(s, "\r\033[K") {
+		t.Errorf("the line is not cleared at the end: %q", s)
 	}
 }

@@ -46,6 +46,9 @@ type Config struct {
 	Hubs     int     // hubs the connections are spread on (0: 1)
 	Timeout  time.Duration
 	Insecure bool // accept any certificate
+	// Answered, if set, counts the requests answered as they are, from
+	// every hub: for a progress line read from another goroutine.
+	Answered *atomic.Uint64
 }
 
 // Validate reports the first setting that is wrong, naming it.
@@ -311,6 +314,9 @@ func (c *conn) one(ctx context.Context, from time.Time) {
 	}
 	c.r.Requests++
 	c.r.Statuses[resp.StatusCode]++
+	if c.cfg.Answered != nil {
+		c.cfg.Answered.Add(1)
+	}
 	us := max(1, corio.Now(ctx).Sub(from).Microseconds())
 	c.r.Latency.RecordValue(us)
 }
