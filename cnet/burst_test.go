@@ -89,16 +89,22 @@ func startBursts(t *testing.T, srv *cnet.StreamServer) string {
 	return srv.ListenAddr().String()
 }
 
+// A topology is how a StreamServer spreads its connections over hubs:
+// the shapes the server's tests run each case in.
+type topology struct {
+	name   string
+	hubs   int
+	single bool // SingleAcceptor
+}
+
+var topologies = []topology{
+	{"one hub", 1, false},
+	{"a listener per hub", 2, false},
+	{"one acceptor handing over", 2, true},
+}
+
 func TestBurstsServeEveryMessage(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		hubs   int
-		single bool
-	}{
-		{"one hub", 1, false},
-		{"a listener per hub", 2, false},
-		{"one acceptor handing over", 2, true},
-	} {
+	for _, tc := range topologies {
 		t.Run(tc.name, func(t *testing.T) {
 			const clients, messages = 20, 30
 			cl := newClosings(clients)

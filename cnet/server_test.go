@@ -130,11 +130,10 @@ func TestStreamServerShutdownWaitsThenKills(t *testing.T) {
 }
 
 func TestStreamServerMaxConns(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		hubs   int
-		single bool
-	}{
+	// With a listener per hub, MaxConns is split among the hubs, and which
+	// hub a connection reaches is the kernel's choice: the exact bound is
+	// checked on one hub.
+	for _, tc := range []topology{
 		{"listener per hub", 1, false},
 		{"single acceptor", 2, true},
 	} {
