@@ -25,6 +25,18 @@ func answerOnce(ctx context.Context, l *cnet.Listener, answer []byte) {
 	answerAndHold(ctx, l, answer, 0)
 }
 
+// answering listens on loopback in the hub of ctx and answers its first
+// request with answer (answerOnce); the listener closes with the hub. It
+// returns the listener's address.
+func answering(ctx context.Context, answer string) (addr string, err error) {
+	l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	answerOnce(ctx, l, []byte(answer))
+	return l.Addr().String(), nil
+}
+
 // answerAndHold is answerOnce keeping the connection open for hold
 // after the answer.
 func answerAndHold(ctx context.Context, l *cnet.Listener, answer []byte, hold time.Duration) {
@@ -65,13 +77,11 @@ func TestUnusualAnswers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			client := &http.Client{Transport: &chttp.Transport{MaxResponseHeaderBytes: 1024}}
 			virtualHub(t, func(ctx context.Context) error {
-				l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
+				addr, err := answering(ctx, tc.answer)
 				if err != nil {
 					return err
 				}
-				defer l.Close()
-				answerOnce(ctx, l, []byte(tc.answer))
-				status, body, err := get(ctx, client, "http://"+l.Addr().String()+"/")
+				status, body, err := get(ctx, client, "http://"+addr+"/")
 				if tc.err == "" {
 					if err != nil || status != 200 || body != tc.body {
 						t.Errorf("%d %q %v, want 200 %q", status, body, err, tc.body)

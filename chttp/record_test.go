@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/corio-go/corio/chttp"
-	"github.com/corio-go/corio/cnet"
 	"github.com/corio-go/corio/internal/fixture/leakcheck"
 )
 
@@ -43,14 +42,12 @@ func TestRecorderKeepsTheBytesAsSent(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			client := &http.Client{Transport: &chttp.Transport{}}
 			virtualHub(t, func(ctx context.Context) error {
-				l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
+				addr, err := answering(ctx, tc.answer)
 				if err != nil {
 					return err
 				}
-				defer l.Close()
-				answerOnce(ctx, l, []byte(tc.answer))
 				rec := &chttp.Recorder{Limit: tc.limit}
-				url := "http://" + l.Addr().String() + "/page?q=1"
+				url := "http://" + addr + "/page?q=1"
 				status, body, err := get(chttp.WithRecorder(ctx, rec), client, url)
 				if err != nil || body != tc.body {
 					t.Fatalf("%d %q %v, want %q", status, body, err, tc.body)
@@ -69,11 +66,11 @@ func TestRecorderKeepsTheBytesAsSent(t *testing.T) {
 				if ex.Complete != tc.complete || ex.Cut != tc.cut {
 					t.Errorf("Complete %v Cut %v, want %v %v", ex.Complete, ex.Cut, tc.complete, tc.cut)
 				}
-				if ex.URL != url || ex.RemoteAddr.String() != l.Addr().String() {
-					t.Errorf("URL %q RemoteAddr %v, want %q %v", ex.URL, ex.RemoteAddr, url, l.Addr())
+				if ex.URL != url || ex.RemoteAddr.String() != addr {
+					t.Errorf("URL %q RemoteAddr %v, want %q %v", ex.URL, ex.RemoteAddr, url, addr)
 				}
 				req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(ex.Request)))
-				if err != nil || req.Method != "GET" || req.RequestURI != "/page?q=1" || req.Host != l.Addr().String() {
+				if err != nil || req.Method != "GET" || req.RequestURI != "/page?q=1" || req.Host != addr {
 					t.Errorf("Request %q reads as %v, %v", ex.Request, req, err)
 				}
 				return nil

@@ -7,14 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
-
-	"golang.org/x/net/http/httpguts"
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/crawl"
@@ -124,18 +121,7 @@ func (o *crawlOptions) flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.cfg.MaxLinks, "max-links", crawl.DefaultMaxLinks, "take at most this many links from one page; a page cut there is reported truncated")
 	fs.DurationVar(&o.cfg.Delay, "delay", 0, "wait this long between the starts of two fetches from one host (robots.txt's Crawl-delay if longer, up to 30s)")
 	fs.StringVar(&o.cfg.UserAgent, "user-agent", crawl.UserAgent, "the User-Agent sent, and the name robots.txt is read for")
-	fs.Func("header", "send this header field with each request, as `'Name: value'` (repeatable)", func(v string) error {
-		name, value, ok := strings.Cut(v, ":")
-		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		if !ok || !httpguts.ValidHeaderFieldName(name) || !httpguts.ValidHeaderFieldValue(value) {
-			return fmt.Errorf("%q is not a header field 'Name: value'", v)
-		}
-		if o.cfg.Header == nil {
-			o.cfg.Header = http.Header{}
-		}
-		o.cfg.Header.Add(name, value)
-		return nil
-	})
+	fs.Func("header", "send this header field with each request, as `'Name: value'` (repeatable)", headerFlag(&o.cfg.Header))
 	fs.BoolVar(&o.cfg.Insecure, "insecure", false, "accept any certificate from the servers (self-signed, expired, of another name), as curl's -k")
 	fs.Func("allow", "follow only links whose URL matches this `REGEXP` (repeatable: one of them)", func(v string) error {
 		re, err := regexp.Compile(v)

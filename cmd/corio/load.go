@@ -6,12 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"runtime"
-	"strings"
 	"time"
-
-	"golang.org/x/net/http/httpguts"
 
 	"github.com/corio-go/corio/cmd/corio/internal/httpload"
 	"github.com/corio-go/corio/cmd/corio/internal/loadgen"
@@ -44,18 +40,7 @@ and the latency's percentiles (--json for machines); Ctrl-C prints what ran.`)
 	fs.DurationVar(&cfg.ReplyTimeout, "timeout", loadgen.DefaultReplyTimeout, "bound on each connect and each reply or response")
 	fs.Float64Var(&hc.Rate, "R", 0, "requests per `second` in all, each latency counted from its scheduled send (HTTP; 0: closed loop)")
 	fs.StringVar(&hc.Method, "m", "GET", "the request `method` (HTTP)")
-	fs.Func("H", "send this header field, as `'Name: value'` (HTTP; repeatable)", func(v string) error {
-		name, value, ok := strings.Cut(v, ":")
-		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		if !ok || !httpguts.ValidHeaderFieldName(name) || !httpguts.ValidHeaderFieldValue(value) {
-			return fmt.Errorf("%q is not a header field 'Name: value'", v)
-		}
-		if hc.Header == nil {
-			hc.Header = http.Header{}
-		}
-		hc.Header.Add(name, value)
-		return nil
-	})
+	fs.Func("H", "send this header field, as `'Name: value'` (HTTP; repeatable)", headerFlag(&hc.Header))
 	body := fs.String("body", "", "send this `text` as each request's body (HTTP)")
 	bodyFile := fs.String("body-file", "", "send this `file` as each request's body (HTTP)")
 	fs.BoolVar(&hc.Insecure, "insecure", false, "accept any certificate (HTTP)")

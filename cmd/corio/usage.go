@@ -4,8 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"runtime/debug"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // setUsage makes fs's -h print a usage line ("corio NAME ..."), a
@@ -62,4 +65,21 @@ func version() string {
 		v += fmt.Sprintf(" (%s%s, %s)", rev, dirty, at)
 	}
 	return v + " " + info.GoVersion
+}
+
+// headerFlag is a flag's function adding to *h a header field given as
+// 'Name: value' (curl's -H), checked as net/http checks fields.
+func headerFlag(h *http.Header) func(string) error {
+	return func(v string) error {
+		name, value, ok := strings.Cut(v, ":")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if !ok || !httpguts.ValidHeaderFieldName(name) || !httpguts.ValidHeaderFieldValue(value) {
+			return fmt.Errorf("%q is not a header field 'Name: value'", v)
+		}
+		if *h == nil {
+			*h = http.Header{}
+		}
+		h.Add(name, value)
+		return nil
+	}
 }
