@@ -1,6 +1,10 @@
 package corio
 
-import "sync"
+import (
+	"cmp"
+	"slices"
+	"sync"
+)
 
 // afterFuncs are the functions registered with a hub context's AfterFunc,
 // to call once when it is cancelled. AfterFunc may be called from any
@@ -8,7 +12,10 @@ import "sync"
 type afterFuncs struct {
 	mu    sync.Mutex
 	fired bool
-	fns   map[*func()]struct{}
+	// fns holds each function's registration number: they are called in
+	// the order registered (a seeded run replays them; see Seed).
+	fns  map[*func()]uint64
+	next uint64
 }
 
 // AfterFunc arranges for f to be called once c is cancelled, and returns
@@ -36,10 +43,11 @@ func (c *hctx) AfterFunc(f func()) (stop func() bool) {
 		return func() bool { return false }
 	}
 	if a.fns == nil {
-		a.fns = make(map[*func()]struct{})
+		a.fns = make(map[*func()]uint64)
 	}
 	key := &f
-	a.fns[key] = struct{}{}
+	a.next++
+	a.fns[key] = a.next
 	a.mu.Unlock()
 	return func() bool {
 		a.mu.Lock()
@@ -63,7 +71,12 @@ func (a *afterFuncs) fire() {
 	fns := a.fns
 	a.fns = nil
 	a.mu.Unlock()
+	ordered := make([]*func(), 0, len(fns))
 	for f := range fns {
+		ordered = append(ordered, f)
+	}
+	slices.SortFunc(ordered, func(x, y *func()) int { return cmp.Compare(fns[x], fns[y]) })
+	for _, f := range ordered {
 		(*f)()
 	}
 }

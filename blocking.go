@@ -49,6 +49,9 @@ func Blocking[T any](ctx context.Context, fn func(ctx context.Context) (T, error
 		return zero, err
 	}
 	h := t.hub
+	if h.control != nil && h.control.seeded {
+		return zero, nondeterministic("corio.Blocking", "the call runs on another goroutine, at the kernel's pace")
+	}
 	var value T
 	var ferr error
 	seq := t.seq + 1 // the number park gives this wait

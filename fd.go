@@ -92,6 +92,9 @@ func NewFD(ctx context.Context, fd int) (*FD, error) {
 }
 
 func (h *hub) register(fd int) (*FD, error) {
+	if h.control != nil && h.control.seeded {
+		return nil, nondeterministic("corio.NewFD", fmt.Sprintf("descriptor %d is the kernel's, whose timing the seed does not decide (run over package sim's network)", fd))
+	}
 	if err := h.poller.Add(fd); err != nil {
 		return nil, err
 	}
@@ -137,6 +140,10 @@ func (f *FD) Release() {
 // poller).
 func (f *FD) closeSys() {
 	if f.state.Or(fdSysClosed)&fdSysClosed == 0 {
+		if f.fd < 0 {
+			f.closeVirtual()
+			return
+		}
 		unix.Close(f.fd)
 	}
 }
@@ -226,13 +233,20 @@ func (f *FD) wait(d *fdDir, ctx context.Context) error {
 	if dl := d.deadline.Load(); dl != noDeadline && (d.timer == nil || !d.timer.pending()) {
 		d.armTimer(dl)
 	}
-	h.ioWaits++
+	// A virtual FD's readiness comes from the hub's own timers and tasks:
+	// it is no I/O to poll for, nor to keep the virtual clock still.
+	kernel := f.fd >= 0
+	if kernel {
+		h.ioWaits++
+	}
 	what := "read fd"
 	if d == &f.wr {
 		what = "write fd"
 	}
 	err := t.waitIn(ctx, &d.waiters, what)
-	h.ioWaits--
+	if kernel {
+		h.ioWaits--
+	}
 	if d.waiters.empty() {
 		d.disarmTimer()
 	}
@@ -341,7 +355,9 @@ func (f *FD) closeOnHub() {
 	f.rd.closedWatch()
 	f.rd.wakeAll(net.ErrClosed)
 	f.wr.wakeAll(net.ErrClosed)
-	if f.fd < len(h.fds) && h.fds[f.fd] == f {
+	if f.fd < 0 {
+		f.forgetVirtual()
+	} else if f.fd < len(h.fds) && h.fds[f.fd] == f {
 		h.fds[f.fd] = nil
 	}
 }

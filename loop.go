@@ -80,6 +80,9 @@ func (h *hub) fireTimers() {
 		return
 	}
 	now := h.clock.read()
+	if h.control != nil && h.control.seeded {
+		h.control.shuffleDue(&h.timers, now)
+	}
 	for tm := h.timers.pop(now); tm != nil; tm = h.timers.pop(now) {
 		switch target := tm.target.(type) {
 		case *task:
@@ -109,6 +112,9 @@ func (h *hub) idle() error {
 			}
 		}
 		if !h.foreignEnded() {
+			if next > h.clock.now && h.control != nil {
+				h.control.clockMoved(next)
+			}
 			h.clock.now = max(h.clock.now, next)
 			return nil
 		}
@@ -187,6 +193,7 @@ func (h *hub) shutdown() {
 		h.callback(fn)
 	}
 	h.closeFDs()
+	h.closeVirtualFDs()
 	if h.watch != nil {
 		h.watch.close()
 	}

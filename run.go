@@ -3,6 +3,7 @@ package corio
 import (
 	"context"
 	"fmt"
+	"io"
 	"reflect"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,10 @@ type hub struct {
 	events  []poll.Event
 	offload offload
 	fds     []*FD     // registered descriptors, by number
+	// virtual holds what each virtual FD stands for, by its (negative)
+	// number; lastVirtual is the last number given (see NewVirtualFD).
+	virtual     map[int]io.Closer
+	lastVirtual int
 	ioWaits int       // tasks waiting on descriptors
 	watch   *watchdog // nil unless the Watchdog option is given
 	handle  Hub       // what HubOf returns: one handle per hub
@@ -58,6 +63,9 @@ type hub struct {
 	steps      uint32
 	lastShared time.Time
 	shares     int
+	// control makes the hub's choices under Seed and reports them to
+	// Trace; nil otherwise.
+	control *control
 }
 
 // Option configures Run.
@@ -68,6 +76,11 @@ type runConfig struct {
 	blockingLimit  int
 	watchThreshold time.Duration
 	watchReport    func(Stall)
+	seed           uint64
+	seeded         bool
+	strategy       Strategy
+	trace          func(TraceEvent)
+	values         []contextValue
 }
 
 // VirtualClock runs the hub on a virtual clock: time stands still while
@@ -111,6 +124,16 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...Opti
 		h.offload.limit = DefaultBlockingLimit
 	}
 	h.startWatchdog(cfg.watchThreshold, cfg.watchReport)
+	h.control = newControl(h, &cfg)
+	if h.control != nil && h.control.seeded {
+		h.clock.start = seedEpoch // Now is the same in every run
+		if d, ok := ctx.Deadline(); ok {
+			return nondeterministic("Run", fmt.Sprintf("its context has a deadline on the real clock (%v); use corio.WithTimeout in main", d.Format(time.RFC3339Nano)))
+		}
+	}
+	for _, v := range cfg.values {
+		ctx = context.WithValue(ctx, v.key, v.value)
+	}
 	h.main = &task{}
 	h.spawn(h.main, ctx, nil, main, spawnConfig{name: "main"})
 	loopErr := h.loop()
@@ -161,6 +184,9 @@ func (h *hub) spawn(t *task, ctx context.Context, parent *task, fn func(context.
 	}
 	t.origin = reflect.ValueOf(origin).Pointer()
 	h.live.push(t, liveLinks)
+	if h.control != nil {
+		h.control.born(t)
+	}
 	if cfg.after > 0 {
 		t.state = TaskWaiting
 		t.waitsOn = "start after " + cfg.after.String()
@@ -179,7 +205,12 @@ func (h *hub) pickNext() *coro.Fiber {
 	h.settle()
 	for h.budget > 0 && h.ready.len() > 0 {
 		h.budget--
-		t := h.ready.popFront()
+		var t *task
+		if h.control == nil {
+			t = h.ready.popFront()
+		} else {
+			t = h.control.take(&h.ready)
+		}
 		if t.fiber == nil {
 			if t.ctx.Err() != nil {
 				h.finish(t, t.ctx.Err())
@@ -247,6 +278,9 @@ func (h *hub) finish(t *task, err error) {
 	t.err = err
 	h.live.remove(t, liveLinks)
 	h.unhook(t) // a task unwound at shutdown ends inside a wait
+	if h.control != nil {
+		h.control.ended(t)
+	}
 	t.ctx.detach()
 	if g := t.group; g != nil {
 		g.leave(t)

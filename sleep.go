@@ -27,6 +27,9 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	// the call and the switch costs every Sleep(ctx, 0) a mispredicted
 	// return.
 	h.settle() // a task killed just before runs before this one
+	if h.control != nil {
+		h.control.yielded(t)
+	}
 	t.state = TaskReady
 	h.ready.pushBack(t)
 	t.fiber.Switch(h.pickNext())
@@ -39,6 +42,9 @@ func Sleep(ctx context.Context, d time.Duration) error {
 func (t *task) yield() {
 	h := t.hub
 	h.settle()
+	if h.control != nil {
+		h.control.yielded(t)
+	}
 	t.state = TaskReady
 	h.ready.pushBack(t)
 	t.fiber.Switch(h.pickNext())

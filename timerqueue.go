@@ -163,9 +163,15 @@ func (q *timerQueue) nextWhen() (int64, bool) {
 // pop removes and returns the earliest pending timer if it is due at now,
 // or nil. now must not go backwards between calls.
 func (q *timerQueue) pop(now int64) *timer {
+	t, _ := q.popWhen(now)
+	return t
+}
+
+// popWhen is pop that also says when the timer was due.
+func (q *timerQueue) popWhen(now int64) (*timer, int64) {
 	for q.live > 0 {
 		if when, _ := q.nextWhen(); when > now {
-			return nil
+			return nil, 0
 		}
 		// Bring the least key to bucket 0: keys are never below now from
 		// here on, and it is at most now, so it may become last.
@@ -187,9 +193,9 @@ func (q *timerQueue) pop(now int64) *timer {
 		}
 		e.t.seq = 0
 		q.live--
-		return e.t
+		return e.t, e.when
 	}
-	return nil
+	return nil, 0
 }
 
 // least finds the least entry, live or dead: the front of bucket 0, or

@@ -1,6 +1,10 @@
 package corio
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"time"
+)
 
 // The waits below are written flat on purpose: every frame between a
 // task's call and the fiber switch costs a mispredicted return when the
@@ -82,6 +86,12 @@ func (t *task) park(ctx context.Context, what string) error {
 // through submit.
 func (t *task) parkForeign(ctx context.Context) error {
 	h := t.hub
+	if h.control != nil && h.control.seeded {
+		if d, ok := ctx.Deadline(); ok {
+			h.unhook(t) // out of what the caller put it in
+			return nondeterministic("a wait", fmt.Sprintf("its context has a deadline of package context (%v), on the real clock: use corio.WithTimeout", d.Format(time.RFC3339Nano)))
+		}
+	}
 	seq := t.seq
 	w := h.watchForeign(ctx)
 	stop := context.AfterFunc(ctx, func() {

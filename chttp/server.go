@@ -209,6 +209,16 @@ func (s *Server) start(tlsCfg *tls.Config, l net.Listener) error {
 		return ErrServerClosed
 	}
 	s.listener = l
+	stream := s.streamServer(tlsCfg)
+	if err := stream.Start(); err != nil {
+		return fmt.Errorf("chttp: %w", err)
+	}
+	s.stream = stream
+	return nil
+}
+
+// streamServer is the cnet server that serves s's connections.
+func (s *Server) streamServer(tlsCfg *tls.Config) *cnet.StreamServer {
 	addr := s.Addr
 	if addr == "" {
 		addr = ":http"
@@ -217,15 +227,43 @@ func (s *Server) start(tlsCfg *tls.Config, l net.Listener) error {
 		}
 	}
 	cfg := s.connConfig(tlsCfg)
-	stream := &cnet.StreamServer{
+	return &cnet.StreamServer{
 		Addr: addr, Hubs: s.Hubs, MaxConns: s.MaxConns, ErrorLog: s.ErrorLog,
 		IdleTimeout: cfg.idleTimeout, Listener: s.listener, RunOptions: s.runOptions(cfg),
 		Bursts: func(c *cnet.Conn) cnet.BurstHandler { return newServerConn(cfg, c) },
 	}
-	if err := stream.Start(); err != nil {
+}
+
+// ServeIn listens on Addr and serves on the hub of ctx, from the calling
+// task, until ctx ends (see cnet.StreamServer.ServeIn): for a server among
+// other tasks of a hub, and for package sim's simulated network. It
+// returns ErrServerClosed once ctx has ended and the requests in progress
+// have been killed, or the error that kept it from serving. ListenAddr
+// answers once it listens. Hubs and Watchdog do not apply (the hub is the
+// caller's); Shutdown and Close are for servers started with Start.
+func (s *Server) ServeIn(ctx context.Context) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	switch {
+	case s.stream != nil:
+		s.mu.Unlock()
+		return errors.New("chttp: Server started twice")
+	case s.shutdown:
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	stream := s.streamServer(nil)
+	s.stream = stream
+	s.mu.Unlock()
+	err := stream.ServeIn(ctx)
+	if errors.Is(err, cnet.ErrServerClosed) {
+		return ErrServerClosed
+	}
+	if err != nil {
 		return fmt.Errorf("chttp: %w", err)
 	}
-	s.stream = stream
 	return nil
 }
 

@@ -255,9 +255,8 @@ func (c *Conn) Pending() (more bool, err error) {
 		return false, c.opError("read", err)
 	}
 	defer c.fd.Release()
-	var one [1]byte
 	for {
-		n, _, err := unix.Recvfrom(c.fd.Sysfd(), one[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		more, err := sysPeek(c.fd)
 		switch {
 		case err == unix.EINTR:
 		case err == unix.EAGAIN:
@@ -265,7 +264,7 @@ func (c *Conn) Pending() (more bool, err error) {
 			return false, nil
 		case err != nil:
 			return false, c.opError("read", os.NewSyscallError("recvfrom", err))
-		case n == 0:
+		case !more:
 			return false, io.EOF
 		default:
 			return true, nil
@@ -302,7 +301,7 @@ func (c *Conn) read(b []byte) (int, error) {
 		return 0, err
 	}
 	defer c.fd.Release()
-	return unix.Read(c.fd.Sysfd(), b)
+	return sysRead(c.fd, b)
 }
 
 func (c *Conn) write(b []byte) (int, error) {
@@ -310,7 +309,7 @@ func (c *Conn) write(b []byte) (int, error) {
 		return 0, err
 	}
 	defer c.fd.Release()
-	return unix.Write(c.fd.Sysfd(), b)
+	return sysWrite(c.fd, b)
 }
 
 func (c *Conn) shutdown(op string, how int) error {
@@ -318,7 +317,7 @@ func (c *Conn) shutdown(op string, how int) error {
 		return c.opError(op, err)
 	}
 	defer c.fd.Release()
-	if err := unix.Shutdown(c.fd.Sysfd(), how); err != nil {
+	if err := sysShutdown(c.fd, how); err != nil {
 		return c.opError(op, os.NewSyscallError("shutdown", err))
 	}
 	return nil
@@ -441,7 +440,7 @@ func (c *Conn) SetLinger(sec int) error {
 	if sec >= 0 {
 		l.Onoff, l.Linger = 1, int32(sec)
 	}
-	if err := unix.SetsockoptLinger(c.fd.Sysfd(), unix.SOL_SOCKET, unix.SO_LINGER, &l); err != nil {
+	if err := sysLinger(c.fd, &l); err != nil {
 		return c.opError("set", os.NewSyscallError("setsockopt", err))
 	}
 	return nil
@@ -452,7 +451,7 @@ func (c *Conn) setInt(op string, level, opt, v int) error {
 		return c.opError(op, err)
 	}
 	defer c.fd.Release()
-	if err := unix.SetsockoptInt(c.fd.Sysfd(), level, opt, v); err != nil {
+	if err := sysSetInt(c.fd, level, opt, v); err != nil {
 		return c.opError(op, os.NewSyscallError("setsockopt", err))
 	}
 	return nil

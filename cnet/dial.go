@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/internal/simnet"
 )
 
 // Dial connects to address on network ("tcp", "tcp4", "tcp6" or "unix")
@@ -18,6 +19,14 @@ import (
 // are resolved without blocking the hub, each address is tried in turn,
 // and ctx bounds the whole (its deadline, or the task being killed).
 func Dial(ctx context.Context, network, address string) (*Conn, error) {
+	if n := simnet.From(ctx); n != nil {
+		if network == "unix" {
+			return nil, &net.OpError{Op: "dial", Net: network, Addr: &net.UnixAddr{Name: address, Net: network}, Err: errSimUnix}
+		}
+		if network == "tcp" || network == "tcp4" || network == "tcp6" {
+			return dialSim(ctx, n, network, address)
+		}
+	}
 	switch network {
 	case "tcp", "tcp4", "tcp6":
 		return dialTCP(ctx, network, address)

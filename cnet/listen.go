@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/internal/simnet"
 )
 
 // listenBacklog is the queue of connections not yet accepted; the kernel
@@ -51,6 +52,9 @@ func (lc ListenConfig) Listen(ctx context.Context, network, address string) (*Li
 	case "tcp", "tcp4", "tcp6", "unix":
 	default:
 		return nil, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
+	}
+	if n := simnet.From(ctx); n != nil {
+		return listenSim(ctx, n, network, address)
 	}
 	how := bindListen
 	if lc.ReusePort {
@@ -203,6 +207,13 @@ func (l *Listener) Accept() (net.Conn, error) { return l.AcceptConn() }
 
 // AcceptConn is Accept returning the *Conn.
 func (l *Listener) AcceptConn() (*Conn, error) {
+	if sl, ok := l.fd.Virtual().(*simnet.Listener); ok {
+		fd, peer, err := l.acceptSim(sl)
+		if err != nil {
+			return nil, err
+		}
+		return l.conn(fd, peer), nil
+	}
 	s, peer, err := l.acceptSocket()
 	if err != nil {
 		return nil, err

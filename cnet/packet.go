@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/internal/simnet"
 )
 
 // A PacketConn is a cooperative datagram socket (UDP or unixgram): a
@@ -32,6 +33,9 @@ func ListenPacket(ctx context.Context, network, address string) (*PacketConn, er
 	case "udp", "udp4", "udp6", "unixgram":
 	default:
 		return nil, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
+	}
+	if n := simnet.From(ctx); n != nil {
+		return listenPacketSim(ctx, n, network, address)
 	}
 	fd, fam, laddr, err := bindSocket(ctx, network, address, unix.SOCK_DGRAM, bindListen)
 	if err != nil {
@@ -127,7 +131,7 @@ func (p *PacketConn) recvfrom(b []byte) (int, unix.Sockaddr, error) {
 		return 0, nil, err
 	}
 	defer p.fd.Release()
-	return unix.Recvfrom(p.fd.Sysfd(), b, 0)
+	return sysRecvfrom(p.fd, b)
 }
 
 func (p *PacketConn) sendto(b []byte, sa unix.Sockaddr) error {
@@ -135,7 +139,7 @@ func (p *PacketConn) sendto(b []byte, sa unix.Sockaddr) error {
 		return err
 	}
 	defer p.fd.Release()
-	return unix.Sendto(p.fd.Sysfd(), b, 0, sa)
+	return sysSendto(p.fd, b, sa)
 }
 
 // Close closes the socket; a ReadFrom waiting in a task fails with

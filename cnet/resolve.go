@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/internal/simnet"
 )
 
 // resolve turns address ("host:port") into the addresses to try for
@@ -32,6 +33,13 @@ func resolve(ctx context.Context, network, address string) ([]netip.AddrPort, er
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		return []netip.AddrPort{netip.AddrPortFrom(ip, port)}, nil
+	}
+	if n := simnet.From(ctx); n != nil {
+		ips, err := n.Lookup(ctx, host)
+		if err != nil {
+			return nil, err
+		}
+		return []netip.AddrPort{netip.AddrPortFrom(ips[0], port)}, nil
 	}
 	ipNet := "ip"
 	switch network[len(network)-1] {
@@ -66,6 +74,12 @@ func resolve(ctx context.Context, network, address string) ([]netip.AddrPort, er
 func lookupPort(ctx context.Context, network, service string) (uint16, error) {
 	if n, err := strconv.ParseUint(service, 10, 16); err == nil {
 		return uint16(n), nil
+	}
+	if simnet.From(ctx) != nil { // no services file to read
+		if port, ok := simnet.Services[service]; ok {
+			return port, nil
+		}
+		return 0, &net.DNSError{Err: "unknown port", Name: network + "/" + service, IsNotFound: true}
 	}
 	port, err := corio.Blocking(ctx, func(ctx context.Context) (int, error) {
 		return net.DefaultResolver.LookupPort(ctx, network, service)

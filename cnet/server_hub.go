@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/corio-go/corio"
+	"github.com/corio-go/corio/internal/simnet"
 )
 
 // The main tasks of a StreamServer's hubs: a hub with a listener of its
@@ -105,11 +106,7 @@ func (s *StreamServer) acceptLoop(ctx context.Context, sh *serverHub, limit int,
 		if slots != nil && slots.Acquire(ctx) != nil {
 			return
 		}
-		sock, peer, err := l.acceptSocket()
-		if err == nil {
-			err = s.serveAccepted(ctx, sh, sock, peer, spread)
-		}
-		if err != nil {
+		if err := s.acceptOne(ctx, sh, spread); err != nil {
 			release()
 			if s.retryAccept(ctx, err, &backoff) {
 				continue
@@ -118,6 +115,23 @@ func (s *StreamServer) acceptLoop(ctx context.Context, sh *serverHub, limit int,
 		}
 		backoff.reset()
 	}
+}
+
+// acceptOne waits for the next connection on sh's listener and serves it.
+func (s *StreamServer) acceptOne(ctx context.Context, sh *serverHub, spread bool) error {
+	l := sh.l
+	if sl, ok := l.fd.Virtual().(*simnet.Listener); ok { // one hub: nothing to spread
+		fd, peer, err := l.acceptSim(sl)
+		if err == nil {
+			s.serve(ctx, sh, l, fd, peer)
+		}
+		return err
+	}
+	sock, peer, err := l.acceptSocket()
+	if err == nil {
+		err = s.serveAccepted(ctx, sh, sock, peer, spread)
+	}
+	return err
 }
 
 // serveAccepted serves an accepted socket: on sh, or, with spread, on the
@@ -266,8 +280,8 @@ func (b *acceptBackoff) reset() { b.wait = 0 }
 // descriptors (EMFILE, ENFILE), an accept would fail again at once:
 // retrying at once would spin.
 func (s *StreamServer) retryAccept(ctx context.Context, err error, b *acceptBackoff) bool {
-	if errors.Is(err, net.ErrClosed) {
-		return false
+	if errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
+		return false // closed, or the server's task is ending
 	}
 	wait := b.next()
 	if now := corio.Now(ctx); b.loggedAt.IsZero() || now.Sub(b.loggedAt) >= acceptLogEvery {
