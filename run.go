@@ -46,14 +46,14 @@ type hub struct {
 
 	events  []poll.Event
 	offload offload
-	fds     []*FD     // registered descriptors, by number
+	fds     []*FD // registered descriptors, by number
 	// virtual holds what each virtual FD stands for, by its (negative)
 	// number; lastVirtual is the last number given (see NewVirtualFD).
 	virtual     map[int]io.Closer
 	lastVirtual int
-	ioWaits int       // tasks waiting on descriptors
-	watch   *watchdog // nil unless the Watchdog option is given
-	handle  Hub       // what HubOf returns: one handle per hub
+	ioWaits     int       // tasks waiting on descriptors
+	watch       *watchdog // nil unless the Watchdog option is given
+	handle      Hub       // what HubOf returns: one handle per hub
 	// inCallback: submitted functions are running (outside any task).
 	// Atomic only so that a misuse from another goroutine is not a race.
 	inCallback atomic.Bool

@@ -117,7 +117,9 @@ var networks = []struct {
 	opts   func() corio.Option
 }{
 	{"kernel", "127.0.0.1:0", func() corio.Option { return corio.VirtualClock() }},
-	{"sim", ":0", func() corio.Option { return sim.Option(1, sim.NewNetwork(sim.Config{MinLatency: time.Millisecond, MaxLatency: 3 * time.Millisecond})) }},
+	{"sim", ":0", func() corio.Option {
+		return sim.Option(1, sim.NewNetwork(sim.Config{MinLatency: time.Millisecond, MaxLatency: 3 * time.Millisecond}))
+	}},
 }
 
 func TestStreamsAsTheKernels(t *testing.T) {
