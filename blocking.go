@@ -49,7 +49,7 @@ func Blocking[T any](ctx context.Context, fn func(ctx context.Context) (T, error
 		return zero, err
 	}
 	h := t.hub
-	if h.control != nil && h.control.seeded {
+	if h.seeded() {
 		return zero, nondeterministic("corio.Blocking", "the call runs on another goroutine, at the kernel's pace")
 	}
 	var value T

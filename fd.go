@@ -92,7 +92,7 @@ func NewFD(ctx context.Context, fd int) (*FD, error) {
 }
 
 func (h *hub) register(fd int) (*FD, error) {
-	if h.control != nil && h.control.seeded {
+	if h.seeded() {
 		return nil, nondeterministic("corio.NewFD", fmt.Sprintf("descriptor %d is the kernel's, whose timing the seed does not decide (run over package sim's network)", fd))
 	}
 	if err := h.poller.Add(fd); err != nil {

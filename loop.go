@@ -80,7 +80,7 @@ func (h *hub) fireTimers() {
 		return
 	}
 	now := h.clock.read()
-	if h.control != nil && h.control.seeded {
+	if h.seeded() {
 		h.control.shuffleDue(&h.timers, now)
 	}
 	for tm := h.timers.pop(now); tm != nil; tm = h.timers.pop(now) {

@@ -110,6 +110,9 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...Opti
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if d, ok := ctx.Deadline(); ok && cfg.seeded { // before anything is made that would leak
+		return nondeterministic("Run", fmt.Sprintf("its context has a deadline on the real clock (%v); use corio.WithTimeout in main", d.Format(time.RFC3339Nano)))
+	}
 	startRuntimePoller()
 	p, err := poll.New()
 	if err != nil {
@@ -125,11 +128,8 @@ func Run(ctx context.Context, main func(ctx context.Context) error, opts ...Opti
 	}
 	h.startWatchdog(cfg.watchThreshold, cfg.watchReport)
 	h.control = newControl(h, &cfg)
-	if h.control != nil && h.control.seeded {
+	if h.seeded() {
 		h.clock.start = seedEpoch // Now is the same in every run
-		if d, ok := ctx.Deadline(); ok {
-			return nondeterministic("Run", fmt.Sprintf("its context has a deadline on the real clock (%v); use corio.WithTimeout in main", d.Format(time.RFC3339Nano)))
-		}
 	}
 	for _, v := range cfg.values {
 		ctx = context.WithValue(ctx, v.key, v.value)

@@ -240,6 +240,9 @@ func (c *control) choose(ready *deque[*task]) int {
 	return best
 }
 
+// seeded reports whether the hub runs under Seed.
+func (h *hub) seeded() bool { return h.control != nil && h.control.seeded }
+
 // clockMoved records that the virtual clock jumped.
 func (c *control) clockMoved(now int64) {
 	c.step++

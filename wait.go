@@ -86,7 +86,7 @@ func (t *task) park(ctx context.Context, what string) error {
 // through submit.
 func (t *task) parkForeign(ctx context.Context) error {
 	h := t.hub
-	if h.control != nil && h.control.seeded {
+	if h.seeded() {
 		if d, ok := ctx.Deadline(); ok {
 			h.unhook(t) // out of what the caller put it in
 			return nondeterministic("a wait", fmt.Sprintf("its context has a deadline of package context (%v), on the real clock: use corio.WithTimeout", d.Format(time.RFC3339Nano)))

@@ -19,14 +19,6 @@ import (
 // are resolved without blocking the hub, each address is tried in turn,
 // and ctx bounds the whole (its deadline, or the task being killed).
 func Dial(ctx context.Context, network, address string) (*Conn, error) {
-	if n := simnet.From(ctx); n != nil {
-		if network == "unix" {
-			return nil, &net.OpError{Op: "dial", Net: network, Addr: &net.UnixAddr{Name: address, Net: network}, Err: errSimUnix}
-		}
-		if network == "tcp" || network == "tcp4" || network == "tcp6" {
-			return dialSim(ctx, n, network, address)
-		}
-	}
 	switch network {
 	case "tcp", "tcp4", "tcp6":
 		return dialTCP(ctx, network, address)
@@ -62,6 +54,13 @@ func connect(ctx context.Context, network string, ap netip.AddrPort) (*Conn, err
 	raddr := net.TCPAddrFromAddrPort(ap)
 	fail := func(err error) (*Conn, error) {
 		return nil, &net.OpError{Op: "dial", Net: network, Addr: raddr, Err: err}
+	}
+	if n := simnet.From(ctx); n != nil {
+		c, err := connectSim(ctx, n, network, ap)
+		if err != nil {
+			return fail(err)
+		}
+		return c, nil
 	}
 	fam, err := family(network, ap.Addr())
 	if err != nil {
@@ -129,6 +128,9 @@ func dialUnix(ctx context.Context, path string) (*Conn, error) {
 	raddr := &net.UnixAddr{Name: path, Net: "unix"}
 	fail := func(err error) (*Conn, error) {
 		return nil, &net.OpError{Op: "dial", Net: "unix", Addr: raddr, Err: err}
+	}
+	if simnet.From(ctx) != nil {
+		return fail(errSimUnix)
 	}
 	fd, err := socket(ctx, unix.AF_UNIX, unix.SOCK_STREAM)
 	if err != nil {

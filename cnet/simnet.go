@@ -22,30 +22,16 @@ import (
 // errSimUnix is the error of a Unix socket on a simulated network.
 var errSimUnix = errors.New("cnet: Unix sockets are not simulated: use TCP or UDP on the simulated network")
 
-// dialSim connects over the simulated network.
-func dialSim(ctx context.Context, n *simnet.Network, network, address string) (*Conn, error) {
-	addrs, err := resolve(ctx, network, address)
+// connectSim makes one connection attempt over the simulated network.
+func connectSim(ctx context.Context, n *simnet.Network, network string, ap netip.AddrPort) (*Conn, error) {
+	s, err := n.Dial(ctx, ap)
 	if err != nil {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
-	}
-	var first error
-	for _, ap := range addrs {
-		s, err := n.Dial(ctx, ap)
-		if err == nil {
-			return simConn(s, network), nil
-		}
 		if errno, ok := err.(unix.Errno); ok {
-			err = os.NewSyscallError("connect", errno)
+			return nil, os.NewSyscallError("connect", errno)
 		}
-		err = &net.OpError{Op: "dial", Net: network, Addr: net.TCPAddrFromAddrPort(ap), Err: mapContextError(err)}
-		if first == nil {
-			first = err
-		}
-		if ctx.Err() != nil {
-			break
-		}
+		return nil, mapContextError(err)
 	}
-	return nil, first
+	return simConn(s, network), nil
 }
 
 // simConn is the Conn of a simulated stream.
@@ -84,30 +70,17 @@ func listenPacketSim(ctx context.Context, n *simnet.Network, network, address st
 	return &PacketConn{fd: p.FD(), network: network, fam: unix.AF_INET, laddr: net.UDPAddrFromAddrPort(p.Addr())}, nil
 }
 
-// simBindAddr reads a listening address for the simulated network.
+// simBindAddr reads a listening address for the simulated network, as
+// for the kernel's (listenAddr); Unix sockets are not simulated.
 func simBindAddr(ctx context.Context, network, address string) (netip.AddrPort, error) {
-	fail := func(err error) (netip.AddrPort, error) {
+	if network == "unix" || network == "unixgram" {
+		return netip.AddrPort{}, &net.OpError{Op: "listen", Net: network, Addr: &net.UnixAddr{Name: address, Net: network}, Err: errSimUnix}
+	}
+	ap, err := listenAddr(ctx, network, address)
+	if err != nil {
 		return netip.AddrPort{}, &net.OpError{Op: "listen", Net: network, Err: err}
 	}
-	if network == "unix" || network == "unixgram" {
-		return fail(errSimUnix)
-	}
-	host, service, err := net.SplitHostPort(address)
-	if err != nil {
-		return fail(err)
-	}
-	port, err := lookupPort(ctx, network, service)
-	if err != nil {
-		return fail(err)
-	}
-	if host == "" {
-		return netip.AddrPortFrom(netip.IPv4Unspecified(), port), nil
-	}
-	ips, err := simnet.From(ctx).Lookup(ctx, host)
-	if err != nil {
-		return fail(err)
-	}
-	return netip.AddrPortFrom(ips[0], port), nil
+	return ap, nil
 }
 
 func simBindError(network string, ap netip.AddrPort, err error) error {
@@ -134,21 +107,23 @@ func (l *Listener) acceptSim(sl *simnet.Listener) (*corio.FD, unix.Sockaddr, err
 	}
 }
 
-// The socket calls, to the kernel or to the simulated network. The FD is
-// acquired (see corio.FD.Acquire).
+// The socket calls, to the kernel or, for a virtual FD (negative Sysfd),
+// to the simulated network. The FD is acquired (see corio.FD.Acquire), so
+// a virtual one is still in the hub's table. Reads and writes test the
+// kernel's case first: they are every connection's hot path.
 
 func sysRead(fd *corio.FD, b []byte) (int, error) {
-	if s, ok := fd.Virtual().(*simnet.Stream); ok {
-		return s.Read(b)
+	if fd.Sysfd() >= 0 {
+		return unix.Read(fd.Sysfd(), b)
 	}
-	return unix.Read(fd.Sysfd(), b)
+	return fd.Virtual().(*simnet.Stream).Read(b)
 }
 
 func sysWrite(fd *corio.FD, b []byte) (int, error) {
-	if s, ok := fd.Virtual().(*simnet.Stream); ok {
-		return s.Write(b)
+	if fd.Sysfd() >= 0 {
+		return unix.Write(fd.Sysfd(), b)
 	}
-	return unix.Write(fd.Sysfd(), b)
+	return fd.Virtual().(*simnet.Stream).Write(b)
 }
 
 func sysShutdown(fd *corio.FD, how int) error {

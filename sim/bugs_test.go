@@ -154,31 +154,26 @@ func timeoutRacesReply(ctx context.Context, n *sim.Network) error {
 	return nil
 }
 
+// serveLines serves, on port of the host of ctx, each line a connection
+// sends with handle's answer, until the task is killed: a
+// cnet.StreamServer with a task per connection, in the test's hub.
 func serveLines(ctx context.Context, port int, handle func(string) string) error {
-	l, err := cnet.Listen(ctx, "tcp", fmt.Sprintf(":%d", port))
-	if err != nil {
+	srv := &cnet.StreamServer{Addr: fmt.Sprintf(":%d", port), Handler: func(ctx context.Context, c net.Conn) {
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if _, err := c.Write([]byte(handle(strings.TrimSpace(line)) + "\n")); err != nil {
+				return
+			}
+		}
+	}}
+	if err := srv.ServeIn(ctx); !errors.Is(err, cnet.ErrServerClosed) {
 		return err
 	}
-	defer l.Close()
-	for {
-		c, err := l.AcceptConn()
-		if err != nil {
-			return nil
-		}
-		corio.Spawn(ctx, func(ctx context.Context) error {
-			defer c.Close()
-			r := bufio.NewReader(c)
-			for {
-				line, err := r.ReadString('\n')
-				if err != nil {
-					return nil
-				}
-				if _, err := c.Write([]byte(handle(strings.TrimSpace(line)) + "\n")); err != nil {
-					return nil
-				}
-			}
-		})
-	}
+	return nil
 }
 
 // call sends one line on a new connection and reads the answer, within
@@ -226,7 +221,7 @@ func retryTwice(ctx context.Context, n *sim.Network) error {
 }
 
 func leaseExpires(ctx context.Context, n *sim.Network) error {
-	holder, written := "A", ""
+	holder := "A"
 	expirer := func(ctx context.Context) error {
 		corio.Sleep(ctx, 10*time.Millisecond)
 		holder = ""
@@ -235,8 +230,7 @@ func leaseExpires(ctx context.Context, n *sim.Network) error {
 	a := func(ctx context.Context) error {
 		corio.Sleep(ctx, 10*time.Millisecond)
 		if holder == "A" { // checks its lease, then writes after a wait
-			corio.Sleep(ctx, 0)
-			written = "A"
+			corio.Sleep(ctx, 0) // the write
 			if holder != "A" {
 				return errors.New("A wrote after its lease had expired")
 			}
@@ -247,14 +241,13 @@ func leaseExpires(ctx context.Context, n *sim.Network) error {
 		corio.Sleep(ctx, 10*time.Millisecond)
 		corio.Sleep(ctx, 0)
 		if holder == "" {
-			holder, written = "B", "B"
+			holder = "B"
 		}
 		return nil
 	}
 	if err := spawnAll(ctx, expirer, a, b); err != nil {
 		return err
 	}
-	_ = written
 	return nil
 }
 
@@ -294,13 +287,12 @@ func twoConnections(ctx context.Context, n *sim.Network) error {
 
 func crashBeforeReplication(ctx context.Context, n *sim.Network) error {
 	var primaryLog, backupLog []string
-	backup, err := startServer(ctx, n, "backup", func(ctx context.Context) error {
+	_, err := startServer(ctx, n, "backup", func(ctx context.Context) error {
 		return serveLines(ctx, 9, func(line string) string { backupLog = append(backupLog, line); return "ok" })
 	})
 	if err != nil {
 		return err
 	}
-	_ = backup
 	primary, err := startServer(ctx, n, "primary", func(ctx context.Context) error {
 		return serveLines(ctx, 9, func(line string) string {
 			primaryLog = append(primaryLog, line)

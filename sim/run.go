@@ -65,8 +65,15 @@ func Divergence(a, b Result) error {
 			return fmt.Errorf("the runs part at step %d: %v, then %v", a.Trace[i].Step, a.Trace[i], b.Trace[i])
 		}
 	}
-	if len(a.Trace) != len(b.Trace) {
-		return fmt.Errorf("one run made %d choices and the other %d", a.Steps, b.Steps)
+	if k := min(len(a.Trace), len(b.Trace)); len(a.Trace) != len(b.Trace) {
+		longer := a.Trace
+		if len(b.Trace) > k {
+			longer = b.Trace
+		}
+		return fmt.Errorf("the runs part at step %d: one run ended there (%d choices), the other went on: %v", k+1, k, longer[k])
+	}
+	if a.Steps != b.Steps {
+		return fmt.Errorf("one run made %d choices and the other %d (keep the traces to see where they part)", a.Steps, b.Steps)
 	}
 	return errors.New("the runs made different choices (digests differ; keep the traces to see where)")
 }

@@ -18,13 +18,11 @@ type link struct {
 
 // linkOf is the link between a and b (in either order).
 func (n *Network) linkOf(a, b *Host) *link {
-	if a.addr.Compare(b.addr) > 0 {
-		a, b = b, a
-	}
-	l := n.links[[2]*Host{a, b}]
+	key := orderedPair(a, b)
+	l := n.links[key]
 	if l == nil {
 		l = &link{}
-		n.links[[2]*Host{a, b}] = l
+		n.links[key] = l
 	}
 	return l
 }
@@ -38,6 +36,7 @@ func (n *Network) open(a, b *Host) bool {
 	return l == nil || (!l.partitioned && !l.held)
 }
 
+// orderedPair is the key of the link between a and b, the same both ways.
 func orderedPair(a, b *Host) [2]*Host {
 	if a.addr.Compare(b.addr) > 0 {
 		a, b = b, a
@@ -108,7 +107,7 @@ func (p *pipe) between(a, b *Host) bool {
 
 // stopPipes takes what the pipes between a and b carry off the wire.
 func (n *Network) stopPipes(a, b *Host) {
-	n.pipes = slices.DeleteFunc(n.pipes, func(p *pipe) bool { return p.done })
+	n.prunePipes()
 	for _, p := range n.pipes {
 		if p.between(a, b) {
 			p.stop()
@@ -167,10 +166,15 @@ type pipe struct {
 func (n *Network) newPipe(from *Stream, dst *Host) *pipe {
 	p := &pipe{n: n, src: from.host, dst: dst, from: from}
 	if len(n.pipes) >= 64 && len(n.pipes)&(len(n.pipes)-1) == 0 {
-		n.pipes = slices.DeleteFunc(n.pipes, func(p *pipe) bool { return p.done })
+		n.prunePipes() // at each doubling: amortised, they stay at most twice those live
 	}
 	n.pipes = append(n.pipes, p)
 	return p
+}
+
+// prunePipes forgets the pipes that carry nothing more.
+func (n *Network) prunePipes() {
+	n.pipes = slices.DeleteFunc(n.pipes, func(p *pipe) bool { return p.done })
 }
 
 // send puts seg on its way.
