@@ -116,13 +116,22 @@ func waitConnect(ctx context.Context, fd *corio.FD, sa unix.Sockaddr) error {
 }
 
 // mapContextError gives a dial cut short by its context's deadline the
-// error package net gives it (a timeout), keeping cancellation as is.
+// error package net gives it (a timeout: its net.OpError's Timeout is
+// true, and it is os.ErrDeadlineExceeded), keeping cancellation as is.
 func mapContextError(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%w (%w)", os.ErrDeadlineExceeded, err)
+		return dialTimeout{err}
 	}
 	return err
 }
+
+// dialTimeout is a dial's context deadline, as a net.Error timeout.
+type dialTimeout struct{ ctxErr error }
+
+func (e dialTimeout) Error() string   { return fmt.Sprintf("%v (%v)", os.ErrDeadlineExceeded, e.ctxErr) }
+func (e dialTimeout) Timeout() bool   { return true }
+func (e dialTimeout) Temporary() bool { return true }
+func (e dialTimeout) Unwrap() []error { return []error{os.ErrDeadlineExceeded, e.ctxErr} }
 
 func dialUnix(ctx context.Context, path string) (*Conn, error) {
 	raddr := &net.UnixAddr{Name: path, Net: "unix"}
