@@ -97,6 +97,7 @@ func TestTourAll(t *testing.T) {
 		"crawler":         {"-virtual"},
 		"no-lock":         {"-n", "100", "-tasks", "10"},
 		"socket-server":   {"-c", "5", "-d", "100ms"},
+		"simulation":      {"-seeds", "10"},
 	}
 	var stdout bytes.Buffer
 	if err := runTourAll(&stdout, func(name string) []string { return small[name] }); err != nil {

@@ -111,3 +111,16 @@ func ExampleCrawler() {
 	// 2026 bytes received from http://github.demo/.
 	// one after another: 0.15s
 }
+
+func ExampleSimulation() {
+	tour.Simulation(os.Stdout, nil)
+	// Output:
+	// FIFO order, fixed latency: count 2, right
+	// seed 3 (of 3 tried): count 1 after two increments
+	// replayed: count 1 after two increments, the same 32 choices: true
+	//   00.020s   bob read 0
+	//   00.020s   alice read 0
+	//   00.021s   bob wrote 1
+	//   00.021s   alice wrote 1
+	// with a lock across the wait, 100 seeds: count 2, right
+}

@@ -12,7 +12,7 @@ import (
 
 // sources are the entries' own files, shown by corio tour NAME.
 //
-//go:embed crawler.go frames.go greenlet.go hub.go producerconsumer.go serialyield.go socketserver.go
+//go:embed crawler.go frames.go greenlet.go hub.go producerconsumer.go serialyield.go socketserver.go simulation.go
 var sources embed.FS
 
 // Posts names the seed's ten posts once: the Python tutorials on

@@ -146,6 +146,17 @@ while True:
     conn, addr = server.accept()
     gevent.spawn(talk, conn, addr)`,
 			Notice: "a task per connection, all on one thread: each waits in recv while the others run; corio serve and corio load are this program as tools."},
+		{Name: "simulation", Summary: "a lost update over HTTP found by trying seeds, replayed from its seed, fixed (beyond the seed)", Run: Simulation,
+			Posts: "posts 7, 9", File: "simulation.go", Funcs: []string{"Simulation", "increments"},
+			Python: `n = 0
+def add():          # no-lock holds between waits only:
+    global n
+    v = n
+    gevent.sleep(0.001)   # a wait in the middle of read-change-write
+    n = v + 1       # another task may have written n meanwhile
+
+gevent.joinall([gevent.spawn(add), gevent.spawn(add)])   # n == 1 in some orders`,
+			Notice: "one thread needs no lock between waits, but an update that waits in the middle is lost in some orders. A seed decides every order, latency and fault, so the order that fails is found by trying seeds and replayed exactly from its seed (package sim)."},
 	}
 }
 

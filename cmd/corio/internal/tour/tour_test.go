@@ -39,6 +39,8 @@ func TestArguments(t *testing.T) {
 		{"gevent-eat-play", []string{"now"}, tour.ErrUsage, "takes no arguments"},
 		{"no-lock", []string{"-tasks", "0"}, tour.ErrUsage, "-tasks and -n must be positive"},
 		{"socket-server", []string{"-c", "0"}, tour.ErrUsage, "-c and -d must be positive"},
+		{"simulation", []string{"-seeds", "0"}, tour.ErrUsage, "-seeds must be positive"},
+		{"simulation", []string{"again"}, tour.ErrUsage, "takes no arguments"},
 	}
 	for _, tt := range tests {
 		e, _ := tour.Lookup(tt.entry)
