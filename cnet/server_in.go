@@ -21,6 +21,9 @@ func (s *StreamServer) ServeIn(ctx context.Context) error {
 	if err := corio.InTask(ctx); err != nil {
 		return fmt.Errorf("cnet: StreamServer.ServeIn: %w", err)
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if s.Listener != nil {
 		return errors.New("cnet: StreamServer.ServeIn listens itself: Listener must be nil")
 	}
@@ -33,11 +36,15 @@ func (s *StreamServer) ServeIn(ctx context.Context) error {
 		close(s.done)
 		return err
 	}
-	sh.hub, sh.ctx, sh.l, sh.conns = corio.HubOf(ctx), ctx, l, corio.NewGroup()
+	hub := corio.HubOf(ctx)
+	sh.hub, sh.ctx, sh.l, sh.conns = hub, ctx, l, corio.NewGroup()
 	s.mu.Lock()
 	s.addr = l.Addr()
 	s.mu.Unlock()
-	stop := context.AfterFunc(ctx, func() { l.Close() })
+	// ctx may end from anywhere, and AfterFunc may call from a goroutine
+	// of its own: the listener is closed on the hub, where a virtual one
+	// (package sim's) must be, and in the order a seeded run replays.
+	stop := context.AfterFunc(ctx, func() { hub.Submit(func(context.Context) { l.Close() }) })
 	defer stop()
 	s.acceptLoop(ctx, sh, s.MaxConns, false)
 	sh.conns.Kill()
