@@ -48,43 +48,39 @@ func orderedPair(a, b *Host) [2]*Host {
 // segments (connects included) wait, as TCP retransmits them, until Heal;
 // what was on its way is caught too.
 func (n *Network) Partition(a, b *Host) error {
-	if err := n.pair(a, b); err != nil {
-		return err
-	}
-	n.linkOf(a, b).partitioned = true
-	n.stopPipes(a, b)
-	return nil
+	return n.changeLink(a, b, func(l *link) { l.partitioned = true })
 }
 
 // Heal ends a partition of a from b: what waited goes, with new latency.
 func (n *Network) Heal(a, b *Host) error {
-	if err := n.pair(a, b); err != nil {
-		return err
-	}
-	n.linkOf(a, b).partitioned = false
-	n.resume(a, b)
-	return nil
+	return n.changeLink(a, b, func(l *link) { l.partitioned = false })
 }
 
 // Hold stops everything between a and b, datagrams included, until
 // Release, which delivers it all.
 func (n *Network) Hold(a, b *Host) error {
-	if err := n.pair(a, b); err != nil {
-		return err
-	}
-	n.linkOf(a, b).held = true
-	n.stopPipes(a, b)
-	return nil
+	return n.changeLink(a, b, func(l *link) { l.held = true })
 }
 
 // Release ends a Hold: what waited goes, in the order sent, with new
 // latency.
 func (n *Network) Release(a, b *Host) error {
+	return n.changeLink(a, b, func(l *link) { l.held = false })
+}
+
+// changeLink applies a fault's change to the link between a and b, then
+// takes what is on its way off the wire if the link is now closed, or
+// sends what waited if it is open.
+func (n *Network) changeLink(a, b *Host, change func(*link)) error {
 	if err := n.pair(a, b); err != nil {
 		return err
 	}
-	n.linkOf(a, b).held = false
-	n.resume(a, b)
+	change(n.linkOf(a, b))
+	if n.open(a, b) {
+		n.resume(a, b)
+	} else {
+		n.stopPipes(a, b)
+	}
 	return nil
 }
 
@@ -115,11 +111,8 @@ func (n *Network) stopPipes(a, b *Host) {
 	}
 }
 
-// resume sends again what waited between a and b, if the link is open.
+// resume sends again what waited between a and b, the link being open.
 func (n *Network) resume(a, b *Host) {
-	if !n.open(a, b) {
-		return
-	}
 	for _, p := range n.pipes {
 		if p.between(a, b) {
 			p.retime()

@@ -26,21 +26,12 @@ var errAddrInUse error = unix.EADDRINUSE
 // fails with EADDRINUSE if the port is taken, EADDRNOTAVAIL if addr is
 // not the host's.
 func (n *Network) Listen(ctx context.Context, addr netip.Addr, port uint16) (*Listener, error) {
-	if err := n.Bind(ctx); err != nil {
+	h, port, err := n.bindPort(ctx, addr, port, func(h *Host, p uint16) bool {
+		_, taken := h.listeners[p]
+		return taken
+	}, (*Host).streamPortTaken)
+	if err != nil {
 		return nil, err
-	}
-	h := n.HostOf(ctx)
-	if err := h.bindable(addr); err != nil {
-		return nil, err
-	}
-	if port == 0 {
-		p, err := h.ephemeralPort(h.streamPortTaken)
-		if err != nil {
-			return nil, err
-		}
-		port = p
-	} else if _, taken := h.listeners[port]; taken {
-		return nil, errAddrInUse
 	}
 	l := &Listener{n: n, host: h, port: port}
 	fd, err := corio.NewVirtualFD(ctx, l)
@@ -50,6 +41,27 @@ func (n *Network) Listen(ctx context.Context, addr netip.Addr, port uint16) (*Li
 	l.fd = fd
 	h.listeners[port] = l
 	return l, nil
+}
+
+// bindPort finds the host of ctx's task and the port a socket binds
+// there: port itself unless inUse says it is taken (EADDRINUSE), or, for
+// port 0, the first that taken says is free. It fails as bindable does.
+func (n *Network) bindPort(ctx context.Context, addr netip.Addr, port uint16, inUse, taken func(*Host, uint16) bool) (*Host, uint16, error) {
+	if err := n.Bind(ctx); err != nil {
+		return nil, 0, err
+	}
+	h := n.HostOf(ctx)
+	if err := h.bindable(addr); err != nil {
+		return nil, 0, err
+	}
+	if port != 0 {
+		if inUse(h, port) {
+			return nil, 0, errAddrInUse
+		}
+		return h, port, nil
+	}
+	port, err := h.ephemeralPort(func(p uint16) bool { return taken(h, p) })
+	return h, port, err
 }
 
 // bindable checks that a socket of h may bind addr.

@@ -29,22 +29,10 @@ type datagram struct {
 // ListenPacket opens a packet socket on port of the host of ctx's task
 // (0: a free one).
 func (n *Network) ListenPacket(ctx context.Context, addr netip.Addr, port uint16) (*Packet, error) {
-	if err := n.Bind(ctx); err != nil {
+	taken := func(h *Host, p uint16) bool { _, ok := h.packets[p]; return ok }
+	h, port, err := n.bindPort(ctx, addr, port, taken, taken)
+	if err != nil {
 		return nil, err
-	}
-	h := n.HostOf(ctx)
-	if err := h.bindable(addr); err != nil {
-		return nil, err
-	}
-	taken := func(p uint16) bool { _, ok := h.packets[p]; return ok }
-	if port == 0 {
-		p, err := h.ephemeralPort(taken)
-		if err != nil {
-			return nil, err
-		}
-		port = p
-	} else if taken(port) {
-		return nil, errAddrInUse
 	}
 	p := &Packet{n: n, host: h, port: port}
 	fd, err := corio.NewVirtualFD(ctx, p)
