@@ -10,6 +10,12 @@ import (
 // others run (gevent.sleep). Sleep(ctx, 0) only yields: the task goes to
 // the back of the ready queue. It returns ctx's error if ctx ends first,
 // or at once if it already has.
+//
+// The ready queue's order is the hub's own, not a promise: under Seed, a
+// task that yields may run again before the others, and tasks whose
+// sleeps end at the same instant wake in an order the seed picks. A
+// program that needs one task to act before another says so with a
+// primitive (an Event, a Queue), whose orders hold under any seed.
 func Sleep(ctx context.Context, d time.Duration) error {
 	t, err := running(ctx)
 	if err != nil {

@@ -40,6 +40,11 @@ func config(origin any, opts []SpawnOption) spawnConfig {
 // context is a child of ctx: it carries ctx's values, and cancelling ctx
 // kills it. Arguments are passed as a closure captures them.
 //
+// Tasks spawned one after another first run in that order on a hub of its
+// own (FIFO), but that is the hub's choice, not a promise: under Seed they
+// first run in an order the seed picks. A task that must run after
+// another waits for it (Join, an Event).
+//
 // Spawn must be called on the hub's goroutine, from a task or a link
 // callback; called with a context of no hub it panics (a programming
 // error). Other goroutines use Hub.Spawn.
