@@ -17,6 +17,27 @@ import (
 // generator: against an upper-casing server (host:port, the seed's line
 // protocol), or against any HTTP server (a URL).
 func runLoad(stdout, stderr io.Writer, args []string) error {
+	f, err := parseLoadFlags(stderr, args)
+	if err != nil {
+		return err
+	}
+	if f.http.URL != "" {
+		return loadHTTP(stdout, stderr, f.http, f.asJSON, f.histogram)
+	}
+	return loadLines(stdout, stderr, f.lines, f.asJSON)
+}
+
+// loadFlags are corio load's settings, parsed and checked: http is set
+// (its URL not empty) when a URL was given, lines otherwise.
+type loadFlags struct {
+	lines             loadgen.Config
+	http              httpload.Config
+	asJSON, histogram bool
+}
+
+// parseLoadFlags reads corio load's command line and checks it: the flags
+// of the mode the arguments choose, and no flag of the other.
+func parseLoadFlags(stderr io.Writer, args []string) (*loadFlags, error) {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	setUsage(fs, "corio load [flags] [URL]", `
@@ -29,8 +50,8 @@ corrected). Without a URL it drives 'corio serve' (or any server of its line
 protocol: what is sent comes back upper-cased) at --addr, each connection
 sending "<client> say hello <n>" and checking the reply. Both print the rate
 and the latency's percentiles (--json for machines); Ctrl-C prints what ran.`)
-	var cfg loadgen.Config
-	var hc httpload.Config
+	f := &loadFlags{}
+	cfg, hc := &f.lines, &f.http
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "the line-protocol server, `host:port` (without a URL)")
 	fs.IntVar(&cfg.Conns, "c", 500, "connections held at once")
 	fs.DurationVar(&cfg.Duration, "d", 10*time.Second, "how long to send (0: until -n)")
@@ -44,45 +65,50 @@ and the latency's percentiles (--json for machines); Ctrl-C prints what ran.`)
 	body := fs.String("body", "", "send this `text` as each request's body (HTTP)")
 	bodyFile := fs.String("body-file", "", "send this `file` as each request's body (HTTP)")
 	fs.BoolVar(&hc.Insecure, "insecure", false, "accept any certificate (HTTP)")
-	histogram := fs.Bool("histogram", false, "print the latency's percentile distribution, as wrk2's --latency (HTTP)")
-	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
+	fs.BoolVar(&f.histogram, "histogram", false, "print the latency's percentile distribution, as wrk2's --latency (HTTP)")
+	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object instead of text")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
-			return err
+			return nil, err
 		}
-		return fmt.Errorf("%w: load: %v", errUsage, err)
+		return nil, fmt.Errorf("%w: load: %v", errUsage, err)
 	}
 	switch {
 	case len(rest) > 1:
-		return fmt.Errorf("%w: load: one URL at most, got %q", errUsage, rest)
+		return nil, fmt.Errorf("%w: load: one URL at most, got %q", errUsage, rest)
 	case len(rest) == 1:
 		hc.URL, hc.Conns, hc.Duration, hc.Count, hc.Hubs, hc.Timeout = rest[0], cfg.Conns, cfg.Duration, cfg.Count, min(cfg.Hubs, cfg.Conns), cfg.ReplyTimeout
 		if !flagSet(fs, "c") {
 			hc.Conns, hc.Hubs = 50, min(cfg.Hubs, 50) // wrk's few connections, not the seed's 500 clients
 		}
-		if err := setLoadBody(&hc, *body, *bodyFile); err != nil {
-			return fmt.Errorf("%w: load: %v", errUsage, err)
+		if err := setLoadBody(hc, *body, *bodyFile); err != nil {
+			return nil, fmt.Errorf("%w: load: %v", errUsage, err)
 		}
-		return loadHTTP(stdout, stderr, hc, *asJSON, *histogram)
+		return f, nil
 	}
 	for _, name := range []string{"R", "m", "H", "body", "body-file", "insecure", "histogram"} {
 		if flagSet(fs, name) {
-			return fmt.Errorf("%w: load: -%s is for HTTP: give a URL", errUsage, name)
+			return nil, fmt.Errorf("%w: load: -%s is for HTTP: give a URL", errUsage, name)
 		}
 	}
 	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("%w: load: %v", errUsage, err)
+		return nil, fmt.Errorf("%w: load: %v", errUsage, err)
 	}
 	if err := checkHubs("load", cfg.Hubs); err != nil {
-		return err
+		return nil, err
 	}
 	if err := checkAddr("load", cfg.Addr); err != nil {
-		return err
+		return nil, err
 	}
+	return f, nil
+}
+
+// loadLines drives a server of the seed's line protocol and reports.
+func loadLines(stdout, stderr io.Writer, cfg loadgen.Config, asJSON bool) error {
 	ctx, sig, stop := onStopSignals(context.Background(), stderr)
 	defer stop()
-	if !*asJSON {
+	if !asJSON {
 		fmt.Fprintf(stdout, "corio load: %d connections to %s on %d hubs", cfg.Conns, cfg.Addr, cfg.Hubs)
 		if cfg.Duration > 0 {
 			fmt.Fprintf(stdout, " for %v", cfg.Duration)
@@ -96,7 +122,7 @@ and the latency's percentiles (--json for machines); Ctrl-C prints what ran.`)
 	if err != nil {
 		return fmt.Errorf("load: %w", err)
 	}
-	if *asJSON {
+	if asJSON {
 		printLoadJSON(stdout, r)
 	} else {
 		printLoadText(stdout, r)
