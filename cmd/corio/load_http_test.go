@@ -14,17 +14,17 @@ import (
 )
 
 // corio load URL drives an HTTP server: -n bounds the requests, -m, -H
-// and --body shape them, and the JSON report counts them by status.
+// (Host too, as wrk's) and --body shape them, and the JSON report counts them by status.
 func TestLoadHTTP(t *testing.T) {
 	var mu sync.Mutex // the handler runs on the server's goroutines
 	var got struct {
-		method, header, body string
+		method, header, host, body string
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := new(bytes.Buffer)
 		b.ReadFrom(r.Body)
 		mu.Lock()
-		got.method, got.header, got.body = r.Method, r.Header.Get("X-Load"), b.String()
+		got.method, got.header, got.host, got.body = r.Method, r.Header.Get("X-Load"), r.Host, b.String()
 		mu.Unlock()
 		if r.URL.Path == "/missing" {
 			http.NotFound(w, r)
@@ -34,7 +34,7 @@ func TestLoadHTTP(t *testing.T) {
 	}))
 	defer srv.Close()
 	var stdout, stderr bytes.Buffer
-	status := run(&stdout, &stderr, []string{"load", "-c", "4", "-n", "200", "-m", "POST", "-H", "X-Load: yes", "--body", "hello", "--json", srv.URL + "/"})
+	status := run(&stdout, &stderr, []string{"load", "-c", "4", "-n", "200", "-m", "POST", "-H", "X-Load: yes", "-H", "Host: example.test", "--body", "hello", "--json", srv.URL + "/"})
 	if status != 0 {
 		t.Fatalf("status %d: %s", status, stderr.String())
 	}
@@ -51,7 +51,7 @@ func TestLoadHTTP(t *testing.T) {
 		t.Errorf("report %+v", r)
 	}
 	mu.Lock()
-	if got.method != "POST" || got.header != "yes" || got.body != "hello" {
+	if got.method != "POST" || got.header != "yes" || got.host != "example.test" || got.body != "hello" {
 		t.Errorf("the server saw %+v", got)
 	}
 	mu.Unlock()

@@ -1,7 +1,10 @@
 // Package httpload is `corio load URL`: the seed's many clients as an
 // HTTP/1.1 load generator. Each connection is a task of a hub sending
 // requests one after another on a kept-alive connection; several hubs
-// (one per core) each hold their share of the connections.
+// (one per core) each hold their share of the connections. The request is
+// written from bytes made once for the run and each response is framed in
+// the connection's buffer and discarded (wire.go, response.go), so that a
+// core of the generator makes as much load as a core of wrk.
 //
 // Latency is measured honestly. In closed-loop mode (no rate) a request's
 // latency runs from its send, as wrk's and hey's do. At a constant rate
@@ -14,13 +17,9 @@
 package httpload
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"sync"
@@ -30,7 +29,6 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/corio-go/corio"
-	"github.com/corio-go/corio/chttp"
 )
 
 // Config is one load run.
@@ -190,15 +188,7 @@ func RunHub(ctx context.Context, cfg Config, hub, hubs int, sent *atomic.Int64) 
 	if hub < cfg.Conns%hubs {
 		conns++
 	}
-	// The Transport itself, not an http.Client around it: a load
-	// generator follows no redirect and wants no per-request wrapping.
-	transport := &chttp.Transport{
-		MaxConnsPerHost:     conns,
-		MaxIdleConnsPerHost: conns,
-		DisableCompression:  true,
-		TLSClientConfig:     &tls.Config{InsecureSkipVerify: cfg.Insecure},
-	}
-	tmpl, err := template(cfg)
+	t, err := newTarget(cfg)
 	if err != nil { // checked by Validate
 		r.fail(Write, err)
 		return r
@@ -212,50 +202,29 @@ func RunHub(ctx context.Context, cfg Config, hub, hubs int, sent *atomic.Int64) 
 	for c := range conns {
 		global := hub + c*hubs // the connection's number among all
 		g.Spawn(ctx, func(ctx context.Context) error {
-			(&conn{cfg: &cfg, r: r, rt: transport, tmpl: tmpl, sent: sent, n: global, start: start, end: end}).run(ctx)
+			(&conn{cfg: &cfg, r: r, target: t, sent: sent, n: global, start: start, end: end}).run(ctx)
 			return nil
 		})
 	}
 	g.Join(context.WithoutCancel(ctx)) // connections end on their own when ctx does
 	r.Interrupted = ctx.Err() != nil
 	r.Elapsed = corio.Now(ctx).Sub(start)
-	transport.CloseIdleConnections()
 	return r
-}
-
-// template is the request every connection sends a copy of: its URL
-// parsed and its header made once.
-func template(cfg Config) (*http.Request, error) {
-	method := cfg.Method
-	if method == "" {
-		method = http.MethodGet
-	}
-	req, err := http.NewRequest(method, cfg.URL, nil)
-	if err != nil {
-		return nil, err
-	}
-	for k, vs := range cfg.Header {
-		req.Header[k] = vs
-	}
-	if req.Header.Get("User-Agent") == "" {
-		req.Header.Set("User-Agent", "corio-load")
-	}
-	req.ContentLength = int64(len(cfg.Body))
-	return req, nil
 }
 
 // A conn is one connection's task: requests one after another.
 type conn struct {
 	cfg        *Config
 	r          *Result
-	rt         http.RoundTripper
-	tmpl       *http.Request // what each request copies
+	target     *target
+	wire       *wireConn // nil until dialled, and after a failure
 	sent       *atomic.Int64
 	n          int       // its number among all connections
 	start, end time.Time // end zero: until Count
 }
 
 func (c *conn) run(ctx context.Context) {
+	defer c.hangUp()
 	var interval time.Duration
 	if c.cfg.Rate > 0 {
 		// Each connection sends Rate/Conns requests a second, the
@@ -289,36 +258,58 @@ func (c *conn) run(ctx context.Context) {
 }
 
 // one sends a request and records its outcome, its latency from from.
+// A kept-alive connection the server closed while it was idle is replaced
+// and the request sent again on the new one, if it may be (net/http's
+// rule: an idempotent method); the latency then includes the reconnect.
 func (c *conn) one(ctx context.Context, from time.Time) {
-	rctx := ctx
-	if c.cfg.Timeout > 0 {
-		var cancel context.CancelFunc
-		rctx, cancel = corio.WithTimeout(ctx, c.cfg.Timeout)
-		defer cancel()
-	}
-	req := c.tmpl.WithContext(rctx) // a shallow copy: the header is shared, and only read
-	if len(c.cfg.Body) > 0 {
-		req.Body = io.NopCloser(bytes.NewReader(c.cfg.Body))
-	}
-	resp, err := c.rt.RoundTrip(req)
-	if err == nil {
-		_, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+	resp, kind, err := c.exchange(ctx)
+	if err != nil && kind != Connect && c.wire.closedWhileIdle(err) && c.target.idempotent {
+		c.hangUp()
+		resp, kind, err = c.exchange(ctx)
 	}
 	if ctx.Err() != nil {
 		return // interrupted: not the server's doing
 	}
 	if err != nil {
-		c.fail(classify(rctx, err), err)
+		c.hangUp()
+		c.fail(kindOf(kind, err), err)
 		return
 	}
+	if !resp.keepAlive {
+		c.hangUp()
+	}
 	c.r.Requests++
-	c.r.Statuses[resp.StatusCode]++
+	c.r.Statuses[resp.status]++
 	if c.cfg.Answered != nil {
 		c.cfg.Answered.Add(1)
 	}
 	us := max(1, corio.Now(ctx).Sub(from).Microseconds())
 	c.r.Latency.RecordValue(us)
+}
+
+// exchange sends one request on the connection, dialling it first if
+// there is none, each within the timeout.
+func (c *conn) exchange(ctx context.Context) (response, ErrorKind, error) {
+	if c.wire == nil {
+		w, err := dialWire(ctx, c.target, c.cfg.Timeout)
+		if err != nil {
+			return response{}, Connect, err
+		}
+		c.wire = w
+	}
+	var deadline time.Time
+	if c.cfg.Timeout > 0 {
+		deadline = corio.Now(ctx).Add(c.cfg.Timeout)
+	}
+	return c.wire.exchange(c.target, deadline)
+}
+
+// hangUp closes the connection, if there is one.
+func (c *conn) hangUp() {
+	if c.wire != nil {
+		c.wire.close()
+		c.wire = nil
+	}
 }
 
 func (c *conn) fail(k ErrorKind, err error) { c.r.fail(k, err) }
@@ -328,18 +319,4 @@ func (r *Result) fail(k ErrorKind, err error) {
 	if r.FirstErrors[k] == nil {
 		r.FirstErrors[k] = err
 	}
-}
-
-// classify says what kind of error a request's is.
-func classify(rctx context.Context, err error) ErrorKind {
-	var op *net.OpError
-	switch {
-	case rctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
-		return Timeout
-	case errors.As(err, &op) && op.Op == "dial", errors.Is(err, chttp.ErrDialTimeout):
-		return Connect
-	case errors.As(err, &op) && op.Op == "write":
-		return Write
-	}
-	return Read
 }

@@ -1,9 +1,13 @@
 package httpload
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"math"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -140,6 +144,95 @@ func TestValidate(t *testing.T) {
 	} {
 		if err := tc.cfg.Validate(); err == nil || err.Error() != tc.want {
 			t.Errorf("%+v: %v, want %q", tc.cfg, err, tc.want)
+		}
+	}
+}
+
+// closingServer answers each connection's first request with a 200 of
+// its own length, then closes the connection without saying so (as a
+// server's idle timeout does between requests); it returns the URL and
+// how many connections it accepted.
+func closingServer(ctx context.Context, t *testing.T) (url string, accepted *int) {
+	t.Helper()
+	l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted = new(int)
+	corio.Spawn(ctx, func(ctx context.Context) error {
+		defer l.Close()
+		for {
+			c, err := l.AcceptConn()
+			if err != nil {
+				return nil
+			}
+			*accepted++
+			corio.Spawn(ctx, func(ctx context.Context) error {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return nil
+				}
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+				return nil
+			})
+		}
+	})
+	return "http://" + l.Addr().String() + "/", accepted
+}
+
+// A kept-alive connection the server closed between requests is
+// replaced, and an idempotent request sent again on the new one, as
+// net/http's client does: no error. A POST is not sent again: each is a
+// read error, and the next request is sent on a new connection.
+func TestClosedWhileIdle(t *testing.T) {
+	for _, tc := range []struct {
+		method         string
+		answered, errs uint64
+		conns          int // the POST's failed exchange ends its connection
+	}{{"GET", 10, 0, 10}, {"POST", 5, 5, 5}} {
+		t.Run(tc.method, func(t *testing.T) {
+			var r *Result
+			var accepted int
+			hubtest.Must(t, func(ctx context.Context) error {
+				serving, stop := corio.WithCancel(ctx)
+				defer stop()
+				url, n := closingServer(serving, t)
+				r = RunHub(ctx, Config{URL: url, Method: tc.method, Conns: 1, Count: 10, Timeout: 5 * time.Second}, 0, 1, new(atomic.Int64))
+				accepted = *n
+				return nil
+			})
+			if r.Requests != tc.answered || r.Errors[Read] != tc.errs || r.ErrorCount() != tc.errs {
+				t.Errorf("%d answered, errors %v (%v); want %d answered, %d read errors", r.Requests, r.Errors, r.FirstErrors, tc.answered, tc.errs)
+			}
+			if accepted != tc.conns {
+				t.Errorf("%d connections, want %d", accepted, tc.conns)
+			}
+		})
+	}
+}
+
+// Over TLS: with --insecure a server's own certificate is accepted; without
+// it every connection fails its handshake, a connect error naming the
+// certificate.
+func TestHTTPS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	defer srv.Close()
+	for _, tc := range []struct {
+		insecure bool
+		answered uint64
+		connect  uint64
+	}{{true, 20, 0}, {false, 0, 5}} {
+		var r *Result
+		count := int(tc.answered + tc.connect)
+		hubtest.Must(t, func(ctx context.Context) error {
+			r = RunHub(ctx, Config{URL: srv.URL + "/", Conns: 2, Count: count, Insecure: tc.insecure, Timeout: 5 * time.Second}, 0, 1, new(atomic.Int64))
+			return nil
+		})
+		if r.Requests != tc.answered || r.Statuses[200] != tc.answered || r.Errors[Connect] != tc.connect || r.ErrorCount() != tc.connect {
+			t.Errorf("insecure=%v: %d answered (%v), errors %v (%v)", tc.insecure, r.Requests, r.Statuses, r.Errors, r.FirstErrors)
+		}
+		if tc.connect > 0 && !strings.Contains(fmt.Sprint(r.FirstErrors[Connect]), "certificate") {
+			t.Errorf("insecure=%v: first connect error %v, want one about the certificate", tc.insecure, r.FirstErrors[Connect])
 		}
 	}
 }
