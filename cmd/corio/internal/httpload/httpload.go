@@ -231,17 +231,19 @@ func (c *conn) run(ctx context.Context) {
 		// connections' schedules staggered evenly.
 		interval = time.Duration(float64(time.Second) * float64(c.cfg.Conns) / c.cfg.Rate)
 	}
+	now := corio.Now(ctx) // read once a request: the end of one is the start of the next
 	for k := 0; ; k++ {
-		from := corio.Now(ctx)
+		from := now
 		if interval > 0 {
 			sched := c.start.Add(time.Duration(k)*interval + time.Duration(c.n)*interval/time.Duration(c.cfg.Conns))
 			if !c.end.IsZero() && !sched.Before(c.end) {
 				return
 			}
-			if wait := sched.Sub(from); wait > 0 {
+			if wait := sched.Sub(now); wait > 0 {
 				if corio.Sleep(ctx, wait) != nil {
 					return
 				}
+				now = corio.Now(ctx)
 			}
 			from = sched // latency from the scheduled send: the stall counts
 		} else if !c.end.IsZero() && !from.Before(c.end) {
@@ -253,27 +255,29 @@ func (c *conn) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		c.one(ctx, from)
+		now = c.one(ctx, from, now)
 	}
 }
 
-// one sends a request and records its outcome, its latency from from.
-// A kept-alive connection the server closed while it was idle is replaced
-// and the request sent again on the new one, if it may be (net/http's
-// rule: an idempotent method); the latency then includes the reconnect.
-func (c *conn) one(ctx context.Context, from time.Time) {
-	resp, kind, err := c.exchange(ctx)
+// one sends a request at now and records its outcome, its latency from
+// from; it returns the time it ended. A kept-alive connection the server
+// closed while it was idle is replaced and the request sent again on the
+// new one, if it may be (net/http's rule: an idempotent method); the
+// latency then includes the reconnect.
+func (c *conn) one(ctx context.Context, from, now time.Time) (end time.Time) {
+	resp, kind, err := c.exchange(ctx, now)
 	if err != nil && kind != Connect && c.wire.closedWhileIdle(err) && c.target.idempotent {
 		c.hangUp()
-		resp, kind, err = c.exchange(ctx)
+		resp, kind, err = c.exchange(ctx, corio.Now(ctx))
 	}
+	end = corio.Now(ctx)
 	if ctx.Err() != nil {
-		return // interrupted: not the server's doing
+		return end // interrupted: not the server's doing
 	}
 	if err != nil {
 		c.hangUp()
 		c.fail(kindOf(kind, err), err)
-		return
+		return end
 	}
 	if !resp.keepAlive {
 		c.hangUp()
@@ -283,23 +287,24 @@ func (c *conn) one(ctx context.Context, from time.Time) {
 	if c.cfg.Answered != nil {
 		c.cfg.Answered.Add(1)
 	}
-	us := max(1, corio.Now(ctx).Sub(from).Microseconds())
-	c.r.Latency.RecordValue(us)
+	c.r.Latency.RecordValue(max(1, end.Sub(from).Microseconds()))
+	return end
 }
 
-// exchange sends one request on the connection, dialling it first if
-// there is none, each within the timeout.
-func (c *conn) exchange(ctx context.Context) (response, ErrorKind, error) {
+// exchange sends one request on the connection at now, dialling it first
+// if there is none, each within the timeout.
+func (c *conn) exchange(ctx context.Context, now time.Time) (response, ErrorKind, error) {
 	if c.wire == nil {
 		w, err := dialWire(ctx, c.target, c.cfg.Timeout)
 		if err != nil {
 			return response{}, Connect, err
 		}
 		c.wire = w
+		now = corio.Now(ctx) // the exchange's own time starts after the dial
 	}
 	var deadline time.Time
 	if c.cfg.Timeout > 0 {
-		deadline = corio.Now(ctx).Add(c.cfg.Timeout)
+		deadline = now.Add(c.cfg.Timeout)
 	}
 	return c.wire.exchange(c.target, deadline)
 }

@@ -119,7 +119,7 @@ func readFraming(br *bufio.Reader) (framing, error) {
 		if !ok || !validName(name) || !validValue(value) {
 			return f, fmt.Errorf("%w: header line %q", errMalformed, line)
 		}
-		value = bytes.Trim(value, " \t")
+		value = trimSpace(value)
 		switch {
 		case bytes.EqualFold(name, []byte("Content-Length")):
 			n, ok := parseLength(value)
@@ -134,12 +134,24 @@ func readFraming(br *bufio.Reader) (framing, error) {
 			f.chunked = true
 		case bytes.EqualFold(name, []byte("Connection")):
 			for tok := range bytes.SplitSeq(value, []byte(",")) {
-				tok = bytes.Trim(tok, " \t")
+				tok = trimSpace(tok)
 				f.close = f.close || bytes.EqualFold(tok, []byte("close"))
 				f.keepAlive = f.keepAlive || bytes.EqualFold(tok, []byte("keep-alive"))
 			}
 		}
 	}
+}
+
+// trimSpace drops the spaces and tabs around a field's value (what
+// bytes.Trim does, without making its set of bytes on every call).
+func trimSpace(v []byte) []byte {
+	for len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
+		v = v[1:]
+	}
+	for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
+		v = v[:len(v)-1]
+	}
+	return v
 }
 
 // validName reports whether a header field's name is a token, as
