@@ -109,7 +109,7 @@ func loadLines(stdout, stderr io.Writer, cfg loadgen.Config, asJSON bool) error 
 	ctx, sig, stop := onStopSignals(context.Background(), stderr)
 	defer stop()
 	if !asJSON {
-		fmt.Fprintf(stdout, "corio load: %d connections to %s on %d hubs", cfg.Conns, cfg.Addr, cfg.Hubs)
+		fmt.Fprintf(stdout, "corio load: %s to %s on %s", count(cfg.Conns, "connection"), cfg.Addr, count(cfg.Hubs, "hub"))
 		if cfg.Duration > 0 {
 			fmt.Fprintf(stdout, " for %v", cfg.Duration)
 		}

@@ -43,7 +43,7 @@ func loadHTTP(stdout, stderr io.Writer, hc httpload.Config, asJSON, histogram bo
 	ctx, sig, stop := onStopSignals(context.Background(), stderr)
 	defer stop()
 	if !asJSON {
-		fmt.Fprintf(stdout, "corio load: %s %s, %d connections on %d hubs", hc.Method, hc.URL, hc.Conns, hc.Hubs)
+		fmt.Fprintf(stdout, "corio load: %s %s, %s on %s", hc.Method, hc.URL, count(hc.Conns, "connection"), count(hc.Hubs, "hub"))
 		if hc.Duration > 0 {
 			fmt.Fprintf(stdout, " for %v", hc.Duration)
 		}
@@ -190,4 +190,12 @@ func printHTTPLoadJSON(w io.Writer, r *httpload.Result) {
 		}
 	}
 	json.NewEncoder(w).Encode(out)
+}
+
+// count says n things: "1 hub", "2 hubs".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
