@@ -34,7 +34,7 @@ var layers = []layer{
 	{"sim", []string{".", "internal/simnet"}},
 	{"chttp", []string{".", "cnet"}},
 	{"crawl/...", []string{".", "cnet", "chttp", "crawl/..."}},
-	{"internal/fixture/...", []string{".", "gen", "greenlet", "cnet", "chttp", "internal/fixture/..."}},
+	{"internal/fixture/...", []string{".", "gen", "greenlet", "cnet", "chttp", "sim", "internal/fixture/..."}},
 	{"cmd/corio/...", []string{"...", "cmd/corio/..."}},
 }
 

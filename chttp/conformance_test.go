@@ -15,8 +15,8 @@ import (
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/chttp"
 	"github.com/corio-go/corio/cnet"
+	"github.com/corio-go/corio/internal/fixture/bothnets"
 	"github.com/corio-go/corio/internal/fixture/hubtest"
-	"github.com/corio-go/corio/sim"
 )
 
 // The HTTP server and client are checked on both networks: each case runs
@@ -48,7 +48,7 @@ var httpCases = []httpCase{
 				return err
 			}
 			second, err := getBody(ctx, c, base+"/")
-			return expect(err == nil && first == second, "connections %q then %q (%v); want the same", first, second, err)
+			return bothnets.Expect(err == nil && first == second, "connections %q then %q (%v); want the same", first, second, err)
 		}},
 	{name: "Connection: close ends the connection", handler: echoAddr,
 		client: func(ctx context.Context, c *http.Client, base string) error {
@@ -62,12 +62,12 @@ var httpCases = []httpCase{
 				}
 				b, err := io.ReadAll(resp.Body)
 				resp.Body.Close()
-				if err := expect(err == nil && resp.Close, "response: close=%v, %v; want the server to close too", resp.Close, err); err != nil {
+				if err := bothnets.Expect(err == nil && resp.Close, "response: close=%v, %v; want the server to close too", resp.Close, err); err != nil {
 					return err
 				}
 				addrs = append(addrs, string(b))
 			}
-			return expect(addrs[0] != addrs[1], "both requests came on %s", addrs[0])
+			return bothnets.Expect(addrs[0] != addrs[1], "both requests came on %s", addrs[0])
 		}},
 	{name: "a request body larger than the buffers",
 		handler: func(w http.ResponseWriter, r *http.Request) {
@@ -77,13 +77,13 @@ var httpCases = []httpCase{
 		client: func(ctx context.Context, c *http.Client, base string) error {
 			req, _ := http.NewRequestWithContext(ctx, "POST", base+"/", bytes.NewReader(pattern(1<<20)))
 			body, err := doBody(c, req)
-			return expect(err == nil && body == "1048576 true <nil>", "server read %q (%v)", body, err)
+			return bothnets.Expect(err == nil && body == "1048576 true <nil>", "server read %q (%v)", body, err)
 		}},
 	{name: "a response larger than the buffers",
 		handler: func(w http.ResponseWriter, r *http.Request) { w.Write(pattern(4 << 20)) },
 		client: func(ctx context.Context, c *http.Client, base string) error {
 			body, err := getBody(ctx, c, base+"/")
-			return expect(err == nil && body == string(pattern(4<<20)), "read %d bytes (%v); want 4 MiB as sent", len(body), err)
+			return bothnets.Expect(err == nil && body == string(pattern(4<<20)), "read %d bytes (%v); want 4 MiB as sent", len(body), err)
 		}},
 	{name: "chunked: parts flushed with a wait between",
 		handler: func(w http.ResponseWriter, r *http.Request) {
@@ -100,11 +100,14 @@ var httpCases = []httpCase{
 			}
 			defer resp.Body.Close()
 			b, err := io.ReadAll(resp.Body)
-			return expect(err == nil && string(b) == "first second" && len(resp.TransferEncoding) == 1 && resp.TransferEncoding[0] == "chunked",
+			return bothnets.Expect(err == nil && string(b) == "first second" && len(resp.TransferEncoding) == 1 && resp.TransferEncoding[0] == "chunked",
 				"read %q (%v), transfer encoding %q", b, err, resp.TransferEncoding)
 		}},
 	{name: "HEAD: the length and no body",
-		handler: func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Content-Length", "5"); io.WriteString(w, "hello") },
+		handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "5")
+			io.WriteString(w, "hello")
+		},
 		client: func(ctx context.Context, c *http.Client, base string) error {
 			req, _ := http.NewRequestWithContext(ctx, "HEAD", base+"/", nil)
 			resp, err := c.Do(req)
@@ -113,7 +116,7 @@ var httpCases = []httpCase{
 			}
 			defer resp.Body.Close()
 			b, err := io.ReadAll(resp.Body)
-			return expect(err == nil && resp.ContentLength == 5 && len(b) == 0, "length %d, body %q (%v)", resp.ContentLength, b, err)
+			return bothnets.Expect(err == nil && resp.ContentLength == 5 && len(b) == 0, "length %d, body %q (%v)", resp.ContentLength, b, err)
 		}},
 	{name: "pipelining: two requests in one write, answered in order", handler: echoPath,
 		client: func(ctx context.Context, c *http.Client, base string) error {
@@ -133,7 +136,7 @@ var httpCases = []httpCase{
 				b, _ := io.ReadAll(resp.Body)
 				got = append(got, string(b))
 			}
-			return expect(fmt.Sprint(got) == "[/a /b]", "answers %q; want /a then /b", got)
+			return bothnets.Expect(fmt.Sprint(got) == "[/a /b]", "answers %q; want /a then /b", got)
 		}},
 	{name: "ReadHeaderTimeout closes a connection that sends nothing", handler: echoPath,
 		server: func(s *chttp.Server) { s.ReadHeaderTimeout = 2 * time.Second },
@@ -153,7 +156,7 @@ var httpCases = []httpCase{
 			start := corio.Now(ctx)
 			_, err := getBody(ctx, c, base+"/")
 			waited := corio.Now(ctx).Sub(start)
-			return expect(errors.Is(err, context.DeadlineExceeded) && waited == time.Second, "%v after %v; want the deadline after 1s", err, waited)
+			return bothnets.Expect(errors.Is(err, context.DeadlineExceeded) && waited == time.Second, "%v after %v; want the deadline after 1s", err, waited)
 		}},
 }
 
@@ -179,7 +182,7 @@ func closedAfter(ctx context.Context, base, what string, timeout time.Duration) 
 	start := corio.Now(ctx)
 	_, err = r.ReadByte()
 	waited := corio.Now(ctx).Sub(start)
-	return expect(err == io.EOF && waited >= timeout && waited < timeout+50*time.Millisecond,
+	return bothnets.Expect(err == io.EOF && waited >= timeout && waited < timeout+50*time.Millisecond,
 		"read %v after %v; want EOF after %v", err, waited, timeout)
 }
 
@@ -210,31 +213,12 @@ func doBody(c *http.Client, req *http.Request) (string, error) {
 	return string(b), err
 }
 
-func expect(ok bool, format string, args ...any) error {
-	if ok {
-		return nil
-	}
-	return fmt.Errorf(format, args...)
-}
-
-// httpNetworks are the two networks the cases run on.
-var httpNetworks = []struct {
-	name string
-	addr string
-	opts func() corio.Option
-}{
-	{"kernel", "127.0.0.1:0", func() corio.Option { return corio.VirtualClock() }},
-	{"sim", ":80", func() corio.Option {
-		return sim.Option(1, sim.NewNetwork(sim.Config{MinLatency: time.Millisecond, MaxLatency: 3 * time.Millisecond}))
-	}},
-}
-
 func TestHTTPAsOnTheKernel(t *testing.T) {
-	for _, nw := range httpNetworks {
+	for _, nw := range bothnets.All {
 		for _, tc := range httpCases {
-			t.Run(nw.name+"/"+tc.name, func(t *testing.T) {
+			t.Run(nw.Name+"/"+tc.name, func(t *testing.T) {
 				hubtest.Must(t, func(ctx context.Context) error {
-					srv := &chttp.Server{Addr: nw.addr, Handler: tc.handler}
+					srv := &chttp.Server{Addr: nw.Listen(0), Handler: tc.handler}
 					if tc.server != nil {
 						tc.server(srv)
 					}
@@ -257,7 +241,7 @@ func TestHTTPAsOnTheKernel(t *testing.T) {
 						return fmt.Errorf("ServeIn: %v; want ErrServerClosed", err)
 					}
 					return nil
-				}, nw.opts())
+				}, nw.Option())
 			})
 		}
 	}

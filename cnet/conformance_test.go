@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"syscall"
@@ -13,7 +12,7 @@ import (
 
 	"github.com/corio-go/corio"
 	"github.com/corio-go/corio/cnet"
-	"github.com/corio-go/corio/sim"
+	"github.com/corio-go/corio/internal/fixture/bothnets"
 )
 
 // The simulated network's streams are checked against the kernel's: each
@@ -33,12 +32,12 @@ var streamCases = []streamCase{
 		func(ctx context.Context, c *cnet.Conn) error { c.Write([]byte("hi")); return c.Close() },
 		func(ctx context.Context, c *cnet.Conn) error {
 			b, err := io.ReadAll(c)
-			return expect(string(b) == "hi" && err == nil, "read %q, %v; want hi, EOF", b, err)
+			return bothnets.Expect(string(b) == "hi" && err == nil, "read %q, %v; want hi, EOF", b, err)
 		}},
 	{"half-close: the other way still carries",
 		func(ctx context.Context, c *cnet.Conn) error {
 			b, err := io.ReadAll(c)
-			if err := expect(string(b) == "ask" && err == nil, "server read %q, %v", b, err); err != nil {
+			if err := bothnets.Expect(string(b) == "ask" && err == nil, "server read %q, %v", b, err); err != nil {
 				return err
 			}
 			c.Write([]byte("answer"))
@@ -48,7 +47,7 @@ var streamCases = []streamCase{
 			c.Write([]byte("ask"))
 			c.CloseWrite()
 			b, err := io.ReadAll(c)
-			return expect(string(b) == "answer" && err == nil, "client read %q, %v", b, err)
+			return bothnets.Expect(string(b) == "answer" && err == nil, "client read %q, %v", b, err)
 		}},
 	{"read deadline",
 		func(ctx context.Context, c *cnet.Conn) error { io.ReadAll(c); return nil },
@@ -58,7 +57,7 @@ var streamCases = []streamCase{
 			_, err := c.Read(make([]byte, 8))
 			waited := corio.Now(ctx).Sub(start)
 			defer c.Close()
-			return expect(errors.Is(err, os.ErrDeadlineExceeded) && waited == time.Second, "read: %v after %v", err, waited)
+			return bothnets.Expect(errors.Is(err, os.ErrDeadlineExceeded) && waited == time.Second, "read: %v after %v", err, waited)
 		}},
 	{"backpressure: a writer waits while the peer does not read",
 		func(ctx context.Context, c *cnet.Conn) error {
@@ -70,7 +69,7 @@ var streamCases = []streamCase{
 			defer c.Close()
 			c.SetWriteDeadline(c.Now().Add(time.Second))
 			n, err := c.Write(make([]byte, 64<<20))
-			return expect(errors.Is(err, os.ErrDeadlineExceeded) && n > 0 && n < 64<<20, "wrote %d, %v", n, err)
+			return bothnets.Expect(errors.Is(err, os.ErrDeadlineExceeded) && n > 0 && n < 64<<20, "wrote %d, %v", n, err)
 		}},
 	{"pipelining: answers in order",
 		func(ctx context.Context, c *cnet.Conn) error {
@@ -88,7 +87,7 @@ var streamCases = []streamCase{
 			got := make([]byte, 9)
 			_, err := io.ReadFull(c, got)
 			c.Close()
-			return expect(string(got) == "ONETWOSIX" && err == nil, "read %q, %v", got, err)
+			return bothnets.Expect(string(got) == "ONETWOSIX" && err == nil, "read %q, %v", got, err)
 		}},
 	{"reset: closing with unread data resets",
 		func(ctx context.Context, c *cnet.Conn) error {
@@ -99,35 +98,16 @@ var streamCases = []streamCase{
 			c.Write([]byte("unread"))
 			_, err := c.Read(make([]byte, 8))
 			c.Close()
-			return expect(errors.Is(err, syscall.ECONNRESET), "read after the peer's reset: %v", err)
+			return bothnets.Expect(errors.Is(err, syscall.ECONNRESET), "read after the peer's reset: %v", err)
 		}},
 }
 
-func expect(ok bool, format string, args ...any) error {
-	if ok {
-		return nil
-	}
-	return fmt.Errorf(format, args...)
-}
-
-// networks are the two the cases run on.
-var networks = []struct {
-	name   string
-	listen string
-	opts   func() corio.Option
-}{
-	{"kernel", "127.0.0.1:0", func() corio.Option { return corio.VirtualClock() }},
-	{"sim", ":0", func() corio.Option {
-		return sim.Option(1, sim.NewNetwork(sim.Config{MinLatency: time.Millisecond, MaxLatency: 3 * time.Millisecond}))
-	}},
-}
-
 func TestStreamsAsTheKernels(t *testing.T) {
-	for _, nw := range networks {
+	for _, nw := range bothnets.All {
 		for _, tc := range streamCases {
-			t.Run(nw.name+"/"+tc.name, func(t *testing.T) {
+			t.Run(nw.Name+"/"+tc.name, func(t *testing.T) {
 				err := corio.Run(t.Context(), func(ctx context.Context) error {
-					l, err := cnet.Listen(ctx, "tcp", nw.listen)
+					l, err := cnet.Listen(ctx, "tcp", nw.Listen(0))
 					if err != nil {
 						return err
 					}
@@ -147,7 +127,7 @@ func TestStreamsAsTheKernels(t *testing.T) {
 						return err
 					}
 					return srv.Join(ctx)
-				}, nw.opts())
+				}, nw.Option())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -157,18 +137,18 @@ func TestStreamsAsTheKernels(t *testing.T) {
 }
 
 func TestRefusedAsTheKernels(t *testing.T) {
-	for _, nw := range networks {
-		t.Run(nw.name, func(t *testing.T) {
+	for _, nw := range bothnets.All {
+		t.Run(nw.Name, func(t *testing.T) {
 			err := corio.Run(t.Context(), func(ctx context.Context) error {
-				l, err := cnet.Listen(ctx, "tcp", nw.listen)
+				l, err := cnet.Listen(ctx, "tcp", nw.Listen(0))
 				if err != nil {
 					return err
 				}
 				addr := l.Addr().String()
 				l.Close()
 				_, err = cnet.Dial(ctx, "tcp", addr)
-				return expect(errors.Is(err, syscall.ECONNREFUSED), "dial a closed port: %v", err)
-			}, nw.opts())
+				return bothnets.Expect(errors.Is(err, syscall.ECONNREFUSED), "dial a closed port: %v", err)
+			}, nw.Option())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -150,34 +150,18 @@ func TestValidate(t *testing.T) {
 
 // closingServer answers each connection's first request with a 200 of
 // its own length, then closes the connection without saying so (as a
-// server's idle timeout does between requests); it returns the URL and
-// how many connections it accepted.
-func closingServer(ctx context.Context, t *testing.T) (url string, accepted *int) {
+// server's idle timeout does between requests); it returns the URL, how
+// many connections it accepted, and its stop.
+func closingServer(ctx context.Context, t *testing.T) (url string, accepted *int, stop func()) {
 	t.Helper()
-	l, err := cnet.Listen(ctx, "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	accepted = new(int)
-	corio.Spawn(ctx, func(ctx context.Context) error {
-		defer l.Close()
-		for {
-			c, err := l.AcceptConn()
-			if err != nil {
-				return nil
-			}
-			*accepted++
-			corio.Spawn(ctx, func(ctx context.Context) error {
-				defer c.Close()
-				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
-					return nil
-				}
-				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
-				return nil
-			})
+	base, stop := hubhttp.ServeConns(ctx, t, func(ctx context.Context, c *cnet.Conn) {
+		*accepted++
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+			c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
 		}
 	})
-	return "http://" + l.Addr().String() + "/", accepted
+	return base + "/", accepted, stop
 }
 
 // A kept-alive connection the server closed between requests is
@@ -194,9 +178,8 @@ func TestClosedWhileIdle(t *testing.T) {
 			var r *Result
 			var accepted int
 			hubtest.Must(t, func(ctx context.Context) error {
-				serving, stop := corio.WithCancel(ctx)
+				url, n, stop := closingServer(ctx, t)
 				defer stop()
-				url, n := closingServer(serving, t)
 				r = RunHub(ctx, Config{URL: url, Method: tc.method, Conns: 1, Count: 10, Timeout: 5 * time.Second}, 0, 1, new(atomic.Int64))
 				accepted = *n
 				return nil
