@@ -218,9 +218,9 @@ func discardChunked(br *bufio.Reader) error {
 	// The trailer, up to its blank line. As net/http reads it: a CRLF
 	// ends the body at once; anything else is a header, which needs two
 	// bytes at least.
-	switch end, err := br.Peek(2); {
+	switch end, _ := br.Peek(2); {
 	case string(end) == "\r\n":
-		_, err = br.Discard(2)
+		_, err := br.Discard(2)
 		return err
 	case len(end) < 2:
 		return io.ErrUnexpectedEOF
