@@ -28,6 +28,7 @@ type checkConfig struct {
 	setStrategy bool
 	runOptions  []corio.Option
 	keepTrace   bool
+	skipFaults  []int // scheduled faults left out (SkipFaults, CORIO_SKIP_FAULTS)
 }
 
 // Seeds sets how many seeds to try (the environment's CORIO_SEEDS, if
@@ -49,6 +50,13 @@ func WithStrategy(s corio.Strategy) CheckOption {
 // RunOptions adds options to every run (corio.Watchdog, say).
 func RunOptions(opts ...corio.Option) CheckOption {
 	return func(c *checkConfig) { c.runOptions = append(c.runOptions, opts...) }
+}
+
+// SkipFaults leaves out the scheduled faults of these indexes (Fault.Index):
+// what Shrink found the failure does not need (the environment's
+// CORIO_SKIP_FAULTS, a list such as "0,2,5", does the same for Check).
+func SkipFaults(indexes ...int) CheckOption {
+	return func(c *checkConfig) { c.skipFaults = append(c.skipFaults, indexes...) }
 }
 
 // KeepTrace keeps RunSeed's whole trace in its Result.
@@ -122,16 +130,24 @@ func Check(t testing.TB, fn func(ctx context.Context, n *Network) error, opts ..
 	if !cfg.setStrategy && !cfg.strategy.Random {
 		steps = fmt.Sprintf("CORIO_SEED_STEPS=%d ", cfg.strategy.Steps)
 	}
-	fmt.Fprintf(&msg, "replay: CORIO_SEED=%d %sgo test -run '%s' %s", f.Seed, steps, runPattern(t.Name()), packageDir())
+	replay := fmt.Sprintf("CORIO_SEED=%d %s", f.Seed, steps)
+	fmt.Fprintf(&msg, "replay: %sgo test -run '%s' %s", replay, runPattern(t.Name()), packageDir())
 	if err := Divergence(a, b); err != nil {
 		fmt.Fprintf(&msg, "\nthe seed does not replay: %v", err)
 	} else if (a.Err == nil) != (f.Err == nil) {
 		fmt.Fprintf(&msg, "\nthe seed does not replay: the second run ended with %v", a.Err)
+	} else if len(f.Faults) > 0 {
+		small, skipped := shrink(ctx, fn, f, cfg)
+		fmt.Fprintf(&msg, "\nthe failure needs %s", needed(small.Faults))
+		if len(skipped) > len(cfg.skipFaults) {
+			fmt.Fprintf(&msg, "\nit fails without the others (%v): CORIO_SKIP_FAULTS=%s %sgo test -run '%s' %s",
+				small.Err, skipList(skipped), replay, runPattern(t.Name()), packageDir())
+		}
 	}
 	t.Fatal(msg.String())
 }
 
-// fromEnvironment applies CORIO_SEED and CORIO_SEEDS.
+// fromEnvironment applies CORIO_SEED, CORIO_SEEDS and CORIO_SKIP_FAULTS.
 func fromEnvironment(cfg *checkConfig) error {
 	if s := os.Getenv("CORIO_SEEDS"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -139,6 +155,13 @@ func fromEnvironment(cfg *checkConfig) error {
 			return fmt.Errorf("sim: CORIO_SEEDS=%q: want a count of seeds, 1 or more", s)
 		}
 		cfg.seeds = n
+	}
+	if s := os.Getenv("CORIO_SKIP_FAULTS"); s != "" {
+		skip, err := parseSkipList(s)
+		if err != nil {
+			return err
+		}
+		cfg.skipFaults = append(cfg.skipFaults, skip...)
 	}
 	s := os.Getenv("CORIO_SEED")
 	if s == "" {

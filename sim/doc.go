@@ -34,7 +34,8 @@
 //	    replay: CORIO_SEED=37 CORIO_SEED_STEPS=4980 go test -run '^TestLease$' ./locks
 //
 // CORIO_SEEDS sets how many seeds to try (a nightly job may try many
-// more); CORIO_SEED runs one. A failing seed is run twice more: if the two
+// more); CORIO_SEED runs one; CORIO_SKIP_FAULTS leaves out scheduled
+// faults by their index. A failing seed is run twice more: if the two
 // runs differ, the program reaches outside the simulation, and Check says
 // where their traces part.
 //
@@ -56,8 +57,21 @@
 //     connections reset, its sockets gone; it starts its main function
 //     (Host.SetMain) again on restart.
 //
-// Faults at times the seed picks are the test's own to draw, from
-// Network.Rand: it is seeded by the run's seed.
+// The seed schedules faults too, with Config.Faults: a partition, a hold
+// or a crash every so often, on hosts and for lengths it draws, from a
+// generator of its own (Result.Faults lists them). A test may draw its
+// own from Network.Rand, seeded by the run's seed.
+//
+// # Shrinking
+//
+// A run that fails under scheduled faults rarely needs them all. Check
+// (and Shrink, which it calls) leaves them out one at a time while the
+// seed still fails, and prints the ones the failure needs with the line
+// that replays the run without the others:
+//
+//	the failure needs 1 of the 9 faults the seed scheduled:
+//	  #6 at 744.046ms: crash db for 33.142ms
+//	it fails without the others (...): CORIO_SKIP_FAULTS=0,1,2,3,4,5,7,8 CORIO_SEED=1 go test -run '^TestStore$' ./store
 //
 // # What the simulation cannot reach
 //

@@ -18,6 +18,9 @@ type Result struct {
 	Steps  int64  // the hub's choices
 	Digest uint64 // FNV-1a of every choice: equal for runs that chose the same
 	Trace  []corio.TraceEvent
+	// Faults are the faults the seed scheduled (Config.Faults), the ones
+	// left out (SkipFaults) marked Skipped.
+	Faults []Fault
 }
 
 // RunSeed runs fn once, as main on a hub seeded with seed, on a new
@@ -32,6 +35,7 @@ func runSeed(ctx context.Context, seed uint64, fn func(ctx context.Context, n *N
 	netCfg := cfg.network
 	netCfg.Seed = seed
 	n := NewNetwork(netCfg)
+	n.SkipFaults(cfg.skipFaults...)
 	r := Result{Seed: seed}
 	h := fnv.New64a()
 	var buf [8 * 4]byte
@@ -51,6 +55,7 @@ func runSeed(ctx context.Context, seed uint64, fn func(ctx context.Context, n *N
 	}, cfg.runOptions...)
 	r.Err = corio.Run(ctx, func(ctx context.Context) error { return fn(ctx, n) }, runOpts...)
 	r.Digest = h.Sum64()
+	r.Faults = n.ScheduledFaults()
 	return r
 }
 

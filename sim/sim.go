@@ -23,8 +23,27 @@ type Network = simnet.Network
 type Host = simnet.Host
 
 // Config is how a Network behaves: latency bounds, stream buffers,
-// backlog, connect timeout, datagram queue.
+// backlog, connect timeout, datagram queue, and the faults the seed
+// schedules.
 type Config = simnet.Config
+
+// Faults has the seed schedule faults: partitions, holds and crashes at
+// times, on hosts and for lengths the seed draws (see simnet's Faults
+// doc, repeated at Config.Faults).
+type Faults = simnet.Faults
+
+// A Fault is one the seed scheduled; Result.Faults lists a run's.
+type Fault = simnet.Fault
+
+// A FaultKind is what a scheduled fault does.
+type FaultKind = simnet.FaultKind
+
+// The kinds of fault the seed schedules.
+const (
+	PartitionFault = simnet.PartitionFault // Partition two hosts, then Heal
+	HoldFault      = simnet.HoldFault      // Hold what goes between two hosts, then Release
+	CrashFault     = simnet.CrashFault     // Crash a host with a main function, then Restart it
+)
 
 // NewNetwork makes a network with one host, "main". Its latency draws
 // come from cfg.Seed; Option sets it to the run's seed.

@@ -40,6 +40,9 @@ type Config struct {
 	// DatagramQueue bounds the datagrams a packet socket holds unread;
 	// more are dropped. Default 256.
 	DatagramQueue int
+	// Faults has the seed schedule faults (none unless Faults.Every is
+	// set): see Faults.
+	Faults Faults
 }
 
 func (c *Config) setDefaults() {
@@ -56,6 +59,7 @@ func (c *Config) setDefaults() {
 		c.DatagramQueue = 256
 	}
 	c.MaxLatency = max(c.MaxLatency, c.MinLatency)
+	c.Faults.setDefaults()
 }
 
 // A Network is the hosts and the links between them.
@@ -71,6 +75,7 @@ type Network struct {
 	// order made: a fault re-times what they carry.
 	pipes  []*pipe
 	nextID uint64
+	faults faultPlan // the faults the seed schedules
 }
 
 // New makes a network with cfg and one host, "main" (10.0.0.1), on which
@@ -83,6 +88,11 @@ func New(cfg Config) *Network {
 		byName: make(map[string]*Host),
 		byAddr: make(map[netip.Addr]*Host),
 		links:  make(map[[2]*Host]*link),
+		faults: faultPlan{
+			rng:     rand.New(rand.NewPCG(cfg.Seed, 0x6661756c7473)), // "faults": a stream of its own
+			skip:    make(map[int]bool),
+			busyNow: make(map[*Host]bool),
+		},
 	}
 	n.AddHost("main")
 	return n
@@ -92,8 +102,9 @@ func New(cfg Config) *Network {
 func (n *Network) Config() Config { return n.cfg }
 
 // Bind ties the network to the hub of ctx, once: its timers are that
-// hub's. It fails if the network is bound to another hub already (a
-// Network serves one Run).
+// hub's, and the faults the seed schedules start then. It fails if the
+// network is bound to another hub already (a Network serves one Run), or
+// if its Faults cannot be meant.
 func (n *Network) Bind(ctx context.Context) error {
 	hb := corio.HubOf(ctx)
 	if hb == nil {
@@ -105,7 +116,11 @@ func (n *Network) Bind(ctx context.Context) error {
 		}
 		return nil
 	}
+	if err := n.cfg.Faults.check(); err != nil {
+		return err
+	}
 	n.ctx = ctx
+	n.startFaults()
 	return nil
 }
 
