@@ -35,7 +35,8 @@ func hostsWatched(down map[string][]time.Duration) func(ctx context.Context, n *
 			hosts = append(hosts, h)
 		}
 		idle := func(ctx context.Context) error { corio.Sleep(ctx, time.Hour); return nil } // until killed
-		if err := hosts[0].SetMain(ctx, idle); err != nil {                                 // the network's first use: faults start
+		// The network's first use: the faults start.
+		if err := hosts[0].SetMain(ctx, idle); err != nil {
 			return err
 		}
 		if err := hosts[1].SetMain(ctx, idle); err != nil {
