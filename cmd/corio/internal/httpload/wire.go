@@ -141,7 +141,12 @@ func (w *wireConn) exchange(t *target, deadline time.Time) (response, ErrorKind,
 		return response{}, Write, err
 	}
 	r, err := readResponse(w.br, t.head)
-	if err != nil {
+	switch {
+	case errors.Is(err, io.EOF):
+		return r, Read, fmt.Errorf("the server closed the connection without an answer: %w", err)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return r, Read, fmt.Errorf("the server closed the connection in the middle of its answer: %w", err)
+	case err != nil:
 		return r, Read, err
 	}
 	w.used = true
