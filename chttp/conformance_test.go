@@ -43,11 +43,11 @@ func echoPath(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.URL.
 var httpCases = []httpCase{
 	{name: "keep-alive: two requests on one connection", handler: echoAddr,
 		client: func(ctx context.Context, c *http.Client, base string) error {
-			first, err := getBody(ctx, c, base+"/")
+			_, first, err := get(ctx, c, base+"/")
 			if err != nil {
 				return err
 			}
-			second, err := getBody(ctx, c, base+"/")
+			_, second, err := get(ctx, c, base+"/")
 			return bothnets.Expect(err == nil && first == second, "connections %q then %q (%v); want the same", first, second, err)
 		}},
 	{name: "Connection: close ends the connection", handler: echoAddr,
@@ -76,13 +76,13 @@ var httpCases = []httpCase{
 		},
 		client: func(ctx context.Context, c *http.Client, base string) error {
 			req, _ := http.NewRequestWithContext(ctx, "POST", base+"/", bytes.NewReader(pattern(1<<20)))
-			body, err := doBody(c, req)
+			_, body, err := do(c, req)
 			return bothnets.Expect(err == nil && body == "1048576 true <nil>", "server read %q (%v)", body, err)
 		}},
 	{name: "a response larger than the buffers",
 		handler: func(w http.ResponseWriter, r *http.Request) { w.Write(pattern(4 << 20)) },
 		client: func(ctx context.Context, c *http.Client, base string) error {
-			body, err := getBody(ctx, c, base+"/")
+			_, body, err := get(ctx, c, base+"/")
 			return bothnets.Expect(err == nil && body == string(pattern(4<<20)), "read %d bytes (%v); want 4 MiB as sent", len(body), err)
 		}},
 	{name: "chunked: parts flushed with a wait between",
@@ -94,13 +94,11 @@ var httpCases = []httpCase{
 		},
 		client: func(ctx context.Context, c *http.Client, base string) error {
 			req, _ := http.NewRequestWithContext(ctx, "GET", base+"/", nil)
-			resp, err := c.Do(req)
+			resp, b, err := do(c, req)
 			if err != nil {
 				return err
 			}
-			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			return bothnets.Expect(err == nil && string(b) == "first second" && len(resp.TransferEncoding) == 1 && resp.TransferEncoding[0] == "chunked",
+			return bothnets.Expect(b == "first second" && len(resp.TransferEncoding) == 1 && resp.TransferEncoding[0] == "chunked",
 				"read %q (%v), transfer encoding %q", b, err, resp.TransferEncoding)
 		}},
 	{name: "HEAD: the length and no body",
@@ -110,13 +108,11 @@ var httpCases = []httpCase{
 		},
 		client: func(ctx context.Context, c *http.Client, base string) error {
 			req, _ := http.NewRequestWithContext(ctx, "HEAD", base+"/", nil)
-			resp, err := c.Do(req)
+			resp, b, err := do(c, req)
 			if err != nil {
 				return err
 			}
-			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			return bothnets.Expect(err == nil && resp.ContentLength == 5 && len(b) == 0, "length %d, body %q (%v)", resp.ContentLength, b, err)
+			return bothnets.Expect(resp.ContentLength == 5 && len(b) == 0, "length %d, body %q (%v)", resp.ContentLength, b, err)
 		}},
 	{name: "pipelining: two requests in one write, answered in order", handler: echoPath,
 		client: func(ctx context.Context, c *http.Client, base string) error {
@@ -154,7 +150,7 @@ var httpCases = []httpCase{
 			ctx, cancel := corio.WithTimeout(ctx, time.Second)
 			defer cancel()
 			start := corio.Now(ctx)
-			_, err := getBody(ctx, c, base+"/")
+			_, _, err := get(ctx, c, base+"/")
 			waited := corio.Now(ctx).Sub(start)
 			return bothnets.Expect(errors.Is(err, context.DeadlineExceeded) && waited == time.Second, "%v after %v; want the deadline after 1s", err, waited)
 		}},
@@ -193,24 +189,6 @@ func pattern(n int) []byte {
 		b[i] = byte(i % 251)
 	}
 	return b
-}
-
-func getBody(ctx context.Context, c *http.Client, url string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
-	if err != nil {
-		return "", err
-	}
-	return doBody(c, req)
-}
-
-func doBody(c *http.Client, req *http.Request) (string, error) {
-	resp, err := c.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return string(b), err
 }
 
 func TestHTTPAsOnTheKernel(t *testing.T) {

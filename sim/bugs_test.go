@@ -184,7 +184,12 @@ func call(ctx context.Context, addr, line string, timeout time.Duration) (string
 		return "", err
 	}
 	defer c.Close()
-	c.SetDeadline(c.Now().Add(timeout))
+	return askLine(c, c.Now().Add(timeout), line)
+}
+
+// askLine sends line on c and reads the answer line, before deadline.
+func askLine(c net.Conn, deadline time.Time, line string) (string, error) {
+	c.SetDeadline(deadline)
 	if _, err := c.Write([]byte(line + "\n")); err != nil {
 		return "", err
 	}

@@ -269,12 +269,7 @@ func callGo(addr, line string, timeout time.Duration) (string, error) {
 		return "", err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(timeout))
-	if _, err := c.Write([]byte(line + "\n")); err != nil {
-		return "", err
-	}
-	answer, err := bufio.NewReader(c).ReadString('\n')
-	return strings.TrimSpace(answer), err
+	return askLine(c, time.Now().Add(timeout), line)
 }
 
 func retryTwiceTwin(t testing.TB) error {
