@@ -256,20 +256,27 @@ func leaseExpires(ctx context.Context, n *sim.Network) error {
 	return nil
 }
 
+// accounts answers "create NAME" and any other operation on an account
+// with "ok", and keeps in failure the first operation on an account
+// before its creation.
+func accounts(failure *error) func(line string) string {
+	created := map[string]bool{}
+	return func(line string) string {
+		op, name, _ := strings.Cut(line, " ")
+		switch {
+		case op == "create":
+			created[name] = true
+		case !created[name] && *failure == nil:
+			*failure = fmt.Errorf("%s of account %q before its creation", op, name)
+		}
+		return "ok"
+	}
+}
+
 func twoConnections(ctx context.Context, n *sim.Network) error {
-	accounts := map[string]bool{}
 	var failure error
 	if _, err := startServer(ctx, n, "db", func(ctx context.Context) error {
-		return serveLines(ctx, 5432, func(line string) string {
-			op, name, _ := strings.Cut(line, " ")
-			switch {
-			case op == "create":
-				accounts[name] = true
-			case !accounts[name] && failure == nil:
-				failure = fmt.Errorf("%s of account %q before its creation", op, name)
-			}
-			return "ok"
-		})
+		return serveLines(ctx, 5432, accounts(&failure))
 	}); err != nil {
 		return err
 	}

@@ -330,18 +330,8 @@ func leaseExpiresTwin(t testing.TB) error {
 }
 
 func twoConnectionsTwin(t testing.TB) error {
-	accounts := map[string]bool{}
 	var failure error
-	s, err := serveLinesGo(func(line string) string {
-		op, name, _ := strings.Cut(line, " ")
-		switch {
-		case op == "create":
-			accounts[name] = true
-		case !accounts[name] && failure == nil:
-			failure = fmt.Errorf("%s of account %q before its creation", op, name)
-		}
-		return "ok"
-	})
+	s, err := serveLinesGo(accounts(&failure))
 	if err != nil {
 		t.Fatal(err)
 	}
