@@ -141,16 +141,22 @@ func (w *wireConn) exchange(t *target, deadline time.Time) (response, ErrorKind,
 		return response{}, Write, err
 	}
 	r, err := readResponse(w.br, t.head)
-	switch {
-	case errors.Is(err, io.EOF):
-		return r, Read, fmt.Errorf("the server closed the connection without an answer: %w", err)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return r, Read, fmt.Errorf("the server closed the connection in the middle of its answer: %w", err)
-	case err != nil:
-		return r, Read, err
+	if err != nil {
+		return r, Read, explainRead(err)
 	}
 	w.used = true
 	return r, 0, nil
+}
+
+// explainRead says what a read that ended at the server's close means.
+func explainRead(err error) error {
+	switch {
+	case errors.Is(err, io.EOF):
+		return fmt.Errorf("the server closed the connection without an answer: %w", err)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("the server closed the connection in the middle of its answer: %w", err)
+	}
+	return err
 }
 
 // closedWhileIdle reports whether err is a kept-alive connection's peer
