@@ -3,6 +3,7 @@ package simnet
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -129,11 +130,7 @@ func (n *Network) SkipFaults(indexes ...int) {
 }
 
 // ScheduledFaults are the faults the seed scheduled so far, in order.
-func (n *Network) ScheduledFaults() []Fault {
-	out := make([]Fault, len(n.faults.log))
-	copy(out, n.faults.log)
-	return out
-}
+func (n *Network) ScheduledFaults() []Fault { return slices.Clone(n.faults.log) }
 
 // startFaults begins the schedule at the network's first use.
 func (n *Network) startFaults() {
@@ -230,5 +227,7 @@ func (n *Network) faultActions(kind FaultKind, hosts []*Host) (start, end func()
 	case HoldFault:
 		return func() { n.Hold(hosts[0], hosts[1]) }, func() { n.Release(hosts[0], hosts[1]) }
 	}
+	// Restart fails only if the host is up: the test restarted it first,
+	// and there is nothing left to end.
 	return hosts[0].Crash, func() { hosts[0].Restart() }
 }
